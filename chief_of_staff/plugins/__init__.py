@@ -1,0 +1,1 @@
+"""Department plugins: one folder per department with fixed file names (see manifest.py)."""

