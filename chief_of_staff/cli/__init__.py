@@ -1,0 +1,30 @@
+"""The `cos` command line: one file per command group."""
+
+from __future__ import annotations
+
+import typer
+
+from chief_of_staff.cli.ask import ask
+from chief_of_staff.cli.chat import chat
+from chief_of_staff.cli.common import quiet_libraries
+from chief_of_staff.cli.departments import departments_app
+from chief_of_staff.cli.models import models_app
+from chief_of_staff.cli.route import route
+
+app = typer.Typer(
+    name="cos",
+    help="Chief of Staff: department agents on a local model.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command(help="Chat with the Chief of Staff (streaming; /help for commands).")(chat)
+app.command(help="Answer tasks given as arguments or on standard input, one per line.")(ask)
+app.command(help="Show which department each task goes to, with its score.")(route)
+app.add_typer(departments_app, name="departments", help="List, show and create department plugins.")
+app.add_typer(models_app, name="models", help="The local model: what is loaded, from where.")
+
+
+def main() -> None:
+    quiet_libraries()
+    app()

@@ -1,0 +1,75 @@
+"""`cos ask`: answer tasks from arguments or standard input, streaming text or one JSON object per task."""
+
+from __future__ import annotations
+
+import json
+import sys
+from contextlib import ExitStack
+from typing import Annotated
+
+import typer
+
+from chief_of_staff.cli.common import err, loading, read_tasks, user_errors
+from chief_of_staff.errors import EmptyTaskError
+from chief_of_staff.session import open_session
+from chief_of_staff.settings import load_settings
+from chief_of_staff.threads import new_thread_id, remember_last_thread
+from chief_of_staff.turns import TurnResult, run_turn
+
+
+def trace_line(result: TurnResult) -> str:
+    t = result.trace
+    parts = [f"{t.get('department', '?')} (route {t.get('route_score', 0):.2f})"]
+    if t.get("model"):
+        parts.append(f"{t['model']} on {t.get('backend', '?')}")
+    if "tokens_in" in t:
+        parts.append(f"{t['tokens_in']} → {t.get('tokens_out', 0)} tokens")
+    parts.append(f"{t.get('latency_s', 0):.1f} s")
+    parts.append(f"thread {result.thread_id}")
+    return " · ".join(parts)
+
+
+def as_json(result: TurnResult) -> dict:
+    t = result.trace
+    return {
+        "text": result.text,
+        "department": t.get("department"),
+        "route_score": t.get("route_score"),
+        "answer": result.answer,
+        "model": t.get("model"),
+        "backend": t.get("backend"),
+        "tokens_in": t.get("tokens_in", 0),
+        "tokens_out": t.get("tokens_out", 0),
+        "latency_s": t.get("latency_s"),
+        "thread_id": result.thread_id,
+        "finish_reason": t.get("finish_reason"),
+        "notices": t.get("notices", []),
+    }
+
+
+@user_errors
+def ask(
+    text: Annotated[list[str] | None, typer.Argument(help="The task; omit to read tasks from stdin, one per line.")] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="One JSON object per task on stdout.")] = False,
+    department: Annotated[str | None, typer.Option("--department", "-d", help="Skip routing.")] = None,
+    thread: Annotated[str | None, typer.Option("--thread", "-t", help="Continue this thread.")] = None,
+) -> None:
+    tasks = read_tasks(text)
+    if not tasks or not any(t.strip() for t in tasks):
+        raise EmptyTaskError('no task given: `cos ask "your task"` or pipe tasks in, one per line')
+    settings = load_settings()
+    with ExitStack() as stack:
+        with loading("Loading the Chief of Staff"):
+            session = stack.enter_context(open_session(settings, department))
+        for task in tasks:
+            thread_id = thread or new_thread_id()
+            on_token = None if json_output else (lambda piece: (sys.stdout.write(piece), sys.stdout.flush()))
+            result = run_turn(session.graph, session.context, thread_id, task, on_token)
+            remember_last_thread(settings.data_dir, thread_id)
+            if json_output:
+                print(json.dumps(as_json(result), ensure_ascii=False), flush=True)
+            else:
+                print(flush=True)
+                for notice in result.trace.get("notices", []):
+                    err.print(f"[yellow]notice:[/] {notice}")
+                err.print(f"[dim]— {trace_line(result)}[/]")

@@ -1,0 +1,66 @@
+"""What every command shares: consoles, turning domain errors into exit codes, loading with a spinner."""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+
+from chief_of_staff.errors import ChiefOfStaffError
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+EXIT_USER_ERROR = 2
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def quiet_libraries() -> None:
+    os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    if not logging.getLogger().handlers:
+        logging.basicConfig(
+            level=logging.WARNING, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)]
+        )
+    try:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
+    except ImportError:
+        pass
+
+
+def user_errors(command: F) -> F:
+    """Print a ChiefOfStaffError as one red line and exit 2 instead of showing a traceback."""
+
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except ChiefOfStaffError as exc:
+            err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
+            raise typer.Exit(EXIT_USER_ERROR) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def read_tasks(texts: list[str] | None) -> list[str]:
+    """Tasks from arguments (joined into one task) or, when there are none, from stdin one per line."""
+    if texts:
+        return [" ".join(texts)]
+    if sys.stdin is None or sys.stdin.isatty():
+        return []
+    return [line.rstrip("\n") for line in sys.stdin if line.strip()]
+
+
+def loading(what: str):
+    """A spinner on stderr while something slow loads."""
+    return err.status(f"[dim]{what}…[/]", spinner="dots")

@@ -1,0 +1,71 @@
+"""`cos departments new NAME`: a working department folder, listed and routable at once."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from chief_of_staff.errors import PluginError
+from chief_of_staff.plugins.manifest import MANIFEST_FILE, NAME_PATTERN, PROMPT_FILE
+
+MANIFEST_TEMPLATE = """\
+# The {name} department. Edit freely: every field is checked when the Chief of Staff starts.
+name = "{name}"
+description = "{description}"
+# Words that strongly signal this department.
+keywords = {keywords}
+# Tasks this department handles: the router learns from these. Add 20 or more real ones.
+examples = [
+{examples}
+]
+
+[tiers]
+always_local = false          # true: this department's tasks never leave the machine
+allowed_tiers = [1, 2, 3, 4]  # 1 local, 2 Claude Sonnet, 3 Claude Opus, 4 local for sensitive data
+confidence_threshold = 0.5    # below this local confidence a task escalates
+critical_keywords = []        # words that make a task a critical decision
+"""
+
+PROMPT_TEMPLATE = """\
+You are the {title} department of a small business's Chief of Staff.
+{description}
+
+How to answer:
+- Start with a one-line answer, then at most 5 short numbered steps.
+- Be concrete and practical for a small business; say when a human expert is needed.
+- Never invent facts, numbers or names; ask for the details you are missing.
+"""
+
+
+def scaffold_department(name: str, parent: Path, description: str | None = None) -> Path:
+    """Write parent/NAME/{department.toml, prompt.md}; refuses a bad name or an existing folder."""
+    if not NAME_PATTERN.match(name):
+        raise PluginError(
+            f"department name {name!r} must be 2-40 lower-case letters, digits, '-' or '_', starting with a letter",
+            name,
+            "choose a name like 'legal' or 'hr'",
+        )
+    folder = parent / name
+    if folder.exists():
+        raise PluginError(f"{folder} already exists", str(folder), "choose another name or edit that folder")
+    title = name.replace("-", " ").replace("_", " ")
+    description = description or f"Handles the business's {title} tasks."
+    examples = [
+        f"I have a {title} question",
+        f"Help me with a {title} task",
+        f"What should we do about this {title} issue?",
+        f"Ask the {title} department to review this",
+        f"Draft a plan for our {title} work this month",
+    ]
+    folder.mkdir(parents=True)
+    (folder / MANIFEST_FILE).write_text(
+        MANIFEST_TEMPLATE.format(
+            name=name,
+            description=description.replace('"', "'"),
+            keywords=json.dumps(sorted({name, title})),
+            examples="\n".join(f"  {json.dumps(e)}," for e in examples),
+        ),
+        encoding="utf-8",
+    )
+    (folder / PROMPT_FILE).write_text(PROMPT_TEMPLATE.format(title=title, description=description), encoding="utf-8")
+    return folder
