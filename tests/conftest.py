@@ -1,0 +1,51 @@
+"""Shared fixtures: an isolated configuration per test and a tiny random Llama with SmolLM2's real tokenizer."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import torch
+
+from chief_of_staff.settings import load_settings
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(autouse=True)
+def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Each test gets its own data dir and no user config file; the model cache is shared (it is a cache)."""
+    for var in ("COS_BACKEND", "COS_MODEL", "COS_DEPARTMENTS_PATH", "COS_STRICT_PLUGINS", "COS_MAX_NEW_TOKENS"):
+        monkeypatch.delenv(var, raising=False)
+    monkeypatch.setenv("COS_CONFIG", str(tmp_path / "config.toml"))
+    monkeypatch.setenv("COS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 2-layer random Llama (context 512 tokens) saved with the embedded model's tokenizer."""
+    from transformers import AutoTokenizer, LlamaConfig, LlamaForCausalLM
+
+    from chief_of_staff.models.embedded import embedded_gguf
+
+    folder = tmp_path_factory.mktemp("tiny-llama")
+    gguf = embedded_gguf()
+    tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
+    torch.manual_seed(0)
+    config = LlamaConfig(
+        vocab_size=len(tokenizer), hidden_size=16, intermediate_size=32, num_hidden_layers=2,
+        num_attention_heads=2, num_key_value_heads=1, max_position_embeddings=512,
+        bos_token_id=tokenizer.bos_token_id, eos_token_id=tokenizer.eos_token_id,
+    )
+    LlamaForCausalLM(config).save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+@pytest.fixture()
+def tiny_settings(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("COS_MODEL", str(tiny_model_dir))
+    monkeypatch.setenv("COS_MAX_NEW_TOKENS", "12")
+    return load_settings()
