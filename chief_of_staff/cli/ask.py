@@ -14,7 +14,7 @@ from chief_of_staff.errors import EmptyTaskError
 from chief_of_staff.session import open_session
 from chief_of_staff.settings import load_settings
 from chief_of_staff.threads import new_thread_id, remember_last_thread
-from chief_of_staff.turns import TurnResult, run_turn
+from chief_of_staff.turns import STOPPED_MARK, TurnResult, run_turn
 
 
 def trace_line(result: TurnResult) -> str:
@@ -69,7 +69,9 @@ def ask(
             if json_output:
                 print(json.dumps(as_json(result), ensure_ascii=False), flush=True)
             else:
-                print(flush=True)
+                print(STOPPED_MARK if result.stopped else "", flush=True)
                 for notice in result.trace.get("notices", []):
                     err.print(f"[yellow]notice:[/] {notice}")
                 err.print(f"[dim]— {trace_line(result)}[/]")
+            if result.stopped:  # Ctrl-C ends the batch; the stopped answer is already saved in its thread
+                raise typer.Exit(130)

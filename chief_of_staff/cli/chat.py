@@ -20,7 +20,7 @@ from chief_of_staff.errors import EmptyTaskError
 from chief_of_staff.session import Session, open_session
 from chief_of_staff.settings import load_settings
 from chief_of_staff.threads import last_thread, list_threads, new_thread_id, remember_last_thread
-from chief_of_staff.turns import run_turn
+from chief_of_staff.turns import STOPPED_MARK, run_turn
 
 HELP = "/new  new thread · /threads  list threads · /open ID  switch thread · /why  last trace · /quit"
 
@@ -89,7 +89,7 @@ def chat(
                     continue
                 remember_last_thread(settings.data_dir, thread_id)
                 last_trace = result.trace
-                print()
+                print(STOPPED_MARK if result.stopped else "")
                 for notice in result.trace.get("notices", []):
                     err.print(f"[yellow]notice:[/] {notice}")
                 err.print(f"[dim]— {trace_line(result)}[/]")

@@ -105,12 +105,13 @@ def convert_to_cache(gguf: Path, cache: Path) -> None:
 
 def load_folder(folder: Path):
     """Load a transformers model folder (the cache or a user's model)."""
+    from safetensors import SafetensorError
     from transformers import AutoModelForCausalLM, AutoTokenizer
 
     try:
         tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
         model = AutoModelForCausalLM.from_pretrained(folder, local_files_only=True)
-    except (OSError, ValueError, RuntimeError, KeyError) as exc:  # safetensors raises several kinds
+    except (OSError, ValueError, RuntimeError, KeyError, SafetensorError) as exc:
         raise ModelLoadError(f"cannot load model folder {folder}: {exc}") from exc
     return model, tokenizer
 

@@ -121,3 +121,25 @@ class TestOnTinyModel:
         info = json.loads(cos("models", "info", "--json").stdout)
         assert info["loaded_from"] == "folder" and info["parameters"] > 0 and info["bytes_on_disk"] > 0
         assert str(tiny_model_dir) in info["source"]
+
+
+def test_ask_on_the_ollama_backend_through_the_real_client(monkeypatch):
+    from tests.fakes.ollama_server import FakeOllamaServer
+
+    with FakeOllamaServer(models=["smollm2:135m"], answer="Lock the account and reset the password.") as server:
+        monkeypatch.setenv("COS_BACKEND", "ollama")
+        monkeypatch.setenv("COS_OLLAMA_HOST", server.url)
+        monkeypatch.setenv("COS_MODEL", "smollm2:135m")
+        result = cos("ask", "--json", "Someone logged into our email from abroad, what now?")
+        row = json.loads(result.stdout)
+        assert row["answer"] == "Lock the account and reset the password."
+        assert (row["department"], row["backend"], row["model"]) == ("security", "ollama", "smollm2:135m")
+        [request] = server.requests
+        assert request["messages"][0]["role"] == "system" and "Security" in request["messages"][0]["content"]
+
+
+def test_ask_with_an_unreachable_ollama_says_how_to_fix(monkeypatch):
+    monkeypatch.setenv("COS_BACKEND", "ollama")
+    monkeypatch.setenv("COS_OLLAMA_HOST", "http://127.0.0.1:9")
+    result = cos("ask", "hello")
+    assert result.exit_code == 2 and "COS_OLLAMA_HOST" in result.stderr
