@@ -39,6 +39,9 @@ class Settings(BaseSettings):
     device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="Where transformers runs the model.")
     ollama_host: str = Field("http://127.0.0.1:11434", description="Ollama server address.")
     ollama_context_window: int = Field(8192, gt=0, description="Context window assumed for an Ollama model.")
+    use_model_cache: bool = Field(
+        True, description="Load the embedded model from its safetensors cache (converted once from the GGUF)."
+    )
     max_new_tokens: int = Field(192, gt=0, le=4096, description="Most tokens generated per answer.")
     temperature: float = Field(0.0, ge=0.0, le=2.0, description="0 means greedy decoding (reproducible).")
     repetition_penalty: float = Field(

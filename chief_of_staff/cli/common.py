@@ -52,10 +52,11 @@ def user_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def read_tasks(texts: list[str] | None) -> list[str]:
-    """Tasks from arguments (joined into one task) or, when there are none, from stdin one per line."""
+def read_tasks(texts: list[str] | None, join: bool = True) -> list[str]:
+    """Tasks from arguments (joined into one task, or one task each) or, when there are none, from stdin
+    one per line (blank lines skipped)."""
     if texts:
-        return [" ".join(texts)]
+        return [" ".join(texts)] if join else list(texts)
     if sys.stdin is None or sys.stdin.isatty():
         return []
     return [line.rstrip("\n") for line in sys.stdin if line.strip()]

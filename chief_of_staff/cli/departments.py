@@ -44,10 +44,10 @@ def list_departments(json_output: Annotated[bool, typer.Option("--json")] = Fals
         }, indent=2))
         return
     table = Table(box=None, pad_edge=False)
-    table.add_column("department", no_wrap=True)
-    table.add_column("source", no_wrap=True)
-    table.add_column("examples", justify="right")
-    table.add_column("description", no_wrap=True, overflow="ellipsis", max_width=70)
+    table.add_column("department", no_wrap=True, min_width=10)
+    table.add_column("source", no_wrap=True, min_width=7)
+    table.add_column("examples", justify="right", min_width=8)
+    table.add_column("description", no_wrap=True, overflow="ellipsis", max_width=50)
     for d in registry.departments.values():
         table.add_row(f"[bold]{d.name}[/]", d.source, str(len(d.manifest.examples)), d.manifest.description)
     out.print(table)

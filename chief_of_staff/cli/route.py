@@ -16,10 +16,12 @@ from chief_of_staff.settings import load_settings
 
 @user_errors
 def route(
-    text: Annotated[list[str] | None, typer.Argument(help="The task; omit to read tasks from stdin, one per line.")] = None,
+    text: Annotated[
+        list[str] | None, typer.Argument(help="Tasks, one per argument; omit to read them from stdin, one per line.")
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="JSON lines: text, department, score.")] = False,
 ) -> None:
-    tasks = read_tasks(text)
+    tasks = read_tasks(text, join=False)
     if not tasks or not any(t.strip() for t in tasks):
         raise EmptyTaskError('no task given: `cos route "your task"` or pipe tasks in, one per line')
     settings = load_settings()

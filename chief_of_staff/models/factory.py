@@ -9,7 +9,7 @@ from langchain_core.language_models import BaseChatModel
 from chief_of_staff.settings import Settings
 
 
-def load_chat_model(settings: Settings, use_cache: bool = True) -> BaseChatModel:
+def load_chat_model(settings: Settings) -> BaseChatModel:
     """The chat model named by settings.backend / settings.model, ready to answer."""
     if settings.backend == "ollama":
         from chief_of_staff.models.ollama_chat import OllamaChatModel
@@ -23,13 +23,13 @@ def load_chat_model(settings: Settings, use_cache: bool = True) -> BaseChatModel
             repetition_penalty=settings.repetition_penalty,
             context_window_tokens=settings.ollama_context_window,
         )
-    return _transformers_model(settings, use_cache)
+    return _transformers_model(settings)
 
 
-def _transformers_model(settings: Settings, use_cache: bool) -> BaseChatModel:
+def _transformers_model(settings: Settings) -> BaseChatModel:
     from chief_of_staff.models.transformers_chat import TransformersChatModel
 
-    model, tokenizer, source = _load_weights(settings.model, str(settings.cache_dir), use_cache)
+    model, tokenizer, source = _load_weights(settings.model, str(settings.cache_dir), settings.use_model_cache)
     return TransformersChatModel(
         model,
         tokenizer,

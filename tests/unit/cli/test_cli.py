@@ -22,9 +22,10 @@ def test_route_reads_tasks_from_stdin_as_json_lines():
     assert set(rows[0]) == {"text", "department", "score"} and 0 < rows[0]["score"] <= 1
 
 
-def test_route_joins_arguments_into_one_task():
-    result = cos("route", "what", "is", "our", "cash", "flow", "forecast?")
-    assert result.exit_code == 0 and result.stdout.split()[0] == "finance"
+def test_route_takes_one_task_per_argument():
+    result = cos("route", "what is our cash flow forecast?", "reset my password, I think I was phished")
+    assert result.exit_code == 0
+    assert [line.split()[0] for line in result.stdout.splitlines()] == ["finance", "security"]
 
 
 def test_route_without_a_task_says_how_to_give_one():
