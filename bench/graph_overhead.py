@@ -89,7 +89,8 @@ def main() -> None:
     print(f"  model called directly:                 {direct:7.2f} ms")
     print(f"  graph turn, in-memory checkpointer:    {in_memory:7.2f} ms  overhead {in_memory - direct:6.2f} ms")
     print(f"  graph turn, SQLite checkpointer:       {sqlite:7.2f} ms  overhead {sqlite - direct:6.2f} ms")
-    print(f"  graph turn with routing ({router.method}): {routed_ms:7.2f} ms  routing adds {routed_ms - in_memory:6.2f} ms")
+    print(f"  graph turn with routing ({router.method}): {routed_ms:7.2f} ms  "
+          f"routing adds {routed_ms - in_memory:6.2f} ms")
 
 
 if __name__ == "__main__":

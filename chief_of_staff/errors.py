@@ -33,6 +33,10 @@ class PluginError(ChiefOfStaffError):
 class UnknownDepartmentError(ChiefOfStaffError):
     """A department was named that no plugin provides."""
 
+    @classmethod
+    def naming(cls, name: str, known: object) -> "UnknownDepartmentError":
+        return cls(f"no department named {name!r}; choose one of: {', '.join(sorted(known))}")
+
 
 class EmptyTaskError(ChiefOfStaffError):
     """The task has no text."""

@@ -40,8 +40,7 @@ def route(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
     ctx = runtime.context
     if ctx.forced_department:
         if ctx.forced_department not in ctx.departments:
-            known = ", ".join(sorted(ctx.departments))
-            raise UnknownDepartmentError(f"no department named {ctx.forced_department!r}; choose one of: {known}")
+            raise UnknownDepartmentError.naming(ctx.forced_department, ctx.departments)
         return {"department": ctx.forced_department, "route_score": 1.0, "started_at": time.time(), "notices": []}
     verdict = ctx.router.route(task[:ROUTING_PREFIX_CHARS])
     return {"department": verdict.department, "route_score": verdict.score, "started_at": time.time(), "notices": []}

@@ -25,19 +25,14 @@ class Session:
     graph: object
 
 
-def check_department(registry: Registry, name: str | None) -> None:
-    if name and name not in registry.departments:
-        known = ", ".join(sorted(registry.departments))
-        raise UnknownDepartmentError(f"no department named {name!r}; choose one of: {known}")
-
-
 @contextmanager
 def open_session(settings: Settings, department: str | None = None) -> Iterator[Session]:
     """A ready graph with its context; broken plugins are logged (or raised when strict)."""
     registry = discover_departments(settings)
     for broken in registry.broken:
         log.warning("skipped broken department plugin %s: %s (fix: %s)", broken.path, broken.error, broken.fix)
-    check_department(registry, department)
+    if department and department not in registry.departments:
+        raise UnknownDepartmentError.naming(department, registry.departments)
     context = load_context(settings, registry, forced_department=department)
     with open_checkpointer(settings.threads_db) as checkpointer:
         yield Session(settings, registry, context, build_graph(checkpointer))

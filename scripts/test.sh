@@ -4,6 +4,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh --test
 mkdir -p test-artifacts
+.venv/bin/ruff check chief_of_staff tests bench examples
 set +e
 .venv/bin/python -m pytest "$@"
 status=$?

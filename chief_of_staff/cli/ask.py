@@ -49,7 +49,9 @@ def as_json(result: TurnResult) -> dict:
 
 @user_errors
 def ask(
-    text: Annotated[list[str] | None, typer.Argument(help="The task; omit to read tasks from stdin, one per line.")] = None,
+    text: Annotated[
+        list[str] | None, typer.Argument(help="The task; omit to read tasks from stdin, one per line.")
+    ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="One JSON object per task on stdout.")] = False,
     department: Annotated[str | None, typer.Option("--department", "-d", help="Skip routing.")] = None,
     thread: Annotated[str | None, typer.Option("--thread", "-t", help="Continue this thread.")] = None,

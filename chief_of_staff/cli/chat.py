@@ -41,7 +41,9 @@ def _stream_token(piece: str) -> None:
 
 @user_errors
 def chat(
-    thread: Annotated[str | None, typer.Option("--thread", "-t", help="Open this thread (default: the last one).")] = None,
+    thread: Annotated[
+        str | None, typer.Option("--thread", "-t", help="Open this thread (default: the last one).")
+    ] = None,
     new: Annotated[bool, typer.Option("--new", help="Start a new thread.")] = False,
     department: Annotated[str | None, typer.Option("--department", "-d", help="Skip routing.")] = None,
 ) -> None:

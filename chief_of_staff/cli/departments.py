@@ -60,8 +60,7 @@ def list_departments(json_output: Annotated[bool, typer.Option("--json")] = Fals
 def show(name: str, json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
     registry = discover_departments(load_settings())
     if name not in registry.departments:
-        known = ", ".join(sorted(registry.departments))
-        raise UnknownDepartmentError(f"no department named {name!r}; choose one of: {known}")
+        raise UnknownDepartmentError.naming(name, registry.departments)
     d = registry.departments[name]
     details = {**_summary(d), "keywords": d.manifest.keywords, "tiers": d.manifest.tiers.model_dump(),
                "routing_examples": d.manifest.examples, "system_prompt": d.system_prompt}

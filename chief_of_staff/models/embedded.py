@@ -41,7 +41,9 @@ def embedded_gguf() -> Path:
     try:
         dist = metadata.distribution(EMBEDDED_DIST)
     except metadata.PackageNotFoundError as exc:
-        raise ModelNotFoundError(f"the embedded model package {EMBEDDED_DIST} is not installed: {INSTALL_HINT}") from exc
+        raise ModelNotFoundError(
+            f"the embedded model package {EMBEDDED_DIST} is not installed: {INSTALL_HINT}"
+        ) from exc
     files = [f for f in dist.files or [] if str(f).endswith(".gguf")]
     if not files:
         raise ModelNotFoundError(f"{EMBEDDED_DIST} is installed but holds no .gguf file: {INSTALL_HINT}")

@@ -9,7 +9,6 @@ a later one with the same name is reported as a duplicate.
 from __future__ import annotations
 
 import importlib.util
-import sys
 import tomllib
 from dataclasses import dataclass, field
 from importlib import metadata

@@ -3,8 +3,8 @@
 import pytest
 from langchain_core.messages import AIMessage, HumanMessage
 
-from chief_of_staff.errors import ConfigError
 from chief_of_staff.context_budget import TEMPLATE_TOKENS_PER_MESSAGE, fit_prompt
+from chief_of_staff.errors import ConfigError
 
 
 def count(text: str) -> int:

@@ -2,8 +2,6 @@
 truncation, bad departments, and Ctrl-C mid-answer leaving the thread consistent."""
 
 import pytest
-from langchain_core.messages import AIMessageChunk, HumanMessage
-from langchain_core.outputs import ChatGenerationChunk
 from langgraph.checkpoint.memory import InMemorySaver
 
 from chief_of_staff.context import Context
