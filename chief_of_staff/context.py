@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from langchain_core.language_models import BaseChatModel
-
+from chief_of_staff.models.base import LocalChatModel
 from chief_of_staff.plugins.discovery import Registry, discover_departments
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.router import Router
@@ -14,9 +13,9 @@ from chief_of_staff.settings import Settings
 
 @dataclass
 class Context:
-    """What every node may use. `chat_model` is a local chat model (models/)."""
+    """What every node may use. `chat_model` is a local backend (models/base.py)."""
 
-    chat_model: BaseChatModel
+    chat_model: LocalChatModel
     router: Router
     departments: dict[str, Department]
     forced_department: str | None = None  # `--department NAME` skips routing

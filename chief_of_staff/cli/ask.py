@@ -10,7 +10,6 @@ from typing import Annotated
 import typer
 
 from chief_of_staff.cli.common import err, loading, read_tasks, user_errors
-from chief_of_staff.errors import EmptyTaskError
 from chief_of_staff.session import open_session
 from chief_of_staff.settings import load_settings
 from chief_of_staff.threads import new_thread_id, remember_last_thread
@@ -56,9 +55,7 @@ def ask(
     department: Annotated[str | None, typer.Option("--department", "-d", help="Skip routing.")] = None,
     thread: Annotated[str | None, typer.Option("--thread", "-t", help="Continue this thread.")] = None,
 ) -> None:
-    tasks = read_tasks(text)
-    if not tasks or not any(t.strip() for t in tasks):
-        raise EmptyTaskError('no task given: `cos ask "your task"` or pipe tasks in, one per line')
+    tasks = read_tasks(text, "ask")
     settings = load_settings()
     with ExitStack() as stack:
         with loading("Loading the Chief of Staff"):

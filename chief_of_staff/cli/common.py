@@ -13,7 +13,7 @@ import typer
 from rich.console import Console
 from rich.logging import RichHandler
 
-from chief_of_staff.errors import ChiefOfStaffError
+from chief_of_staff.errors import ChiefOfStaffError, EmptyTaskError
 
 out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -52,14 +52,18 @@ def user_errors(command: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def read_tasks(texts: list[str] | None, join: bool = True) -> list[str]:
+def read_tasks(texts: list[str] | None, command: str, join: bool = True) -> list[str]:
     """Tasks from arguments (joined into one task, or one task each) or, when there are none, from stdin
-    one per line (blank lines skipped)."""
+    one per line (blank lines skipped). No task at all is an EmptyTaskError saying how to give one."""
     if texts:
-        return [" ".join(texts)] if join else list(texts)
-    if sys.stdin is None or sys.stdin.isatty():
-        return []
-    return [line.rstrip("\n") for line in sys.stdin if line.strip()]
+        tasks = [" ".join(texts)] if join else list(texts)
+    elif sys.stdin is None or sys.stdin.isatty():
+        tasks = []
+    else:
+        tasks = [line.rstrip("\n") for line in sys.stdin if line.strip()]
+    if not any(t.strip() for t in tasks):
+        raise EmptyTaskError(f'no task given: `cos {command} "your task"` or pipe tasks in, one per line')
+    return tasks
 
 
 def loading(what: str):

@@ -9,7 +9,6 @@ import typer
 
 from chief_of_staff.cli.common import loading, out, read_tasks, user_errors
 from chief_of_staff.context import load_router
-from chief_of_staff.errors import EmptyTaskError
 from chief_of_staff.plugins.discovery import discover_departments
 from chief_of_staff.settings import load_settings
 
@@ -21,9 +20,7 @@ def route(
     ] = None,
     json_output: Annotated[bool, typer.Option("--json", help="JSON lines: text, department, score.")] = False,
 ) -> None:
-    tasks = read_tasks(text, join=False)
-    if not tasks or not any(t.strip() for t in tasks):
-        raise EmptyTaskError('no task given: `cos route "your task"` or pipe tasks in, one per line')
+    tasks = read_tasks(text, "route", join=False)
     settings = load_settings()
     with loading("Loading the router"):
         router = load_router(settings, discover_departments(settings))

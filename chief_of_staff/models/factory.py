@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from langchain_core.language_models import BaseChatModel
-
+from chief_of_staff.models.base import LocalChatModel
 from chief_of_staff.settings import Settings
 
 
-def load_chat_model(settings: Settings) -> BaseChatModel:
+def load_chat_model(settings: Settings) -> LocalChatModel:
     """The chat model named by settings.backend / settings.model, ready to answer."""
     if settings.backend == "ollama":
         from chief_of_staff.models.ollama_chat import OllamaChatModel
@@ -26,7 +25,7 @@ def load_chat_model(settings: Settings) -> BaseChatModel:
     return _transformers_model(settings)
 
 
-def _transformers_model(settings: Settings) -> BaseChatModel:
+def _transformers_model(settings: Settings) -> LocalChatModel:
     from chief_of_staff.models.transformers_chat import TransformersChatModel
 
     model, tokenizer, source = _load_weights(settings.model, str(settings.cache_dir), settings.use_model_cache)

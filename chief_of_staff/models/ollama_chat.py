@@ -17,25 +17,23 @@ from typing import Any
 import httpx
 import ollama
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
-from langchain_core.language_models.chat_models import generate_from_stream
-from langchain_core.messages import AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
 from pydantic import Field, PrivateAttr
 
 from chief_of_staff.errors import BackendUnavailableError, ModelNotFoundError
+from chief_of_staff.models.base import LocalChatModel, closing_chunk, token_chunk
 from chief_of_staff.models.messages import to_role_dicts
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
 CHARS_PER_TOKEN = 4  # a common rule of thumb for English text with BPE tokenizers; only an approximation
 
 
-class OllamaChatModel(BaseChatModel):
+class OllamaChatModel(LocalChatModel):
     """A model served by Ollama at `host`; nothing is loaded in this process."""
 
     model_name: str = Field(description="Ollama model name, as `ollama list` shows it (e.g. 'smollm2:135m').")
     host: str = Field(DEFAULT_HOST, description="Base URL of the Ollama server.")
-    source: str = Field("", description="Where the model is served from; defaults to the host.")
     max_new_tokens: int = Field(192, description="Most tokens to generate (Ollama's num_predict).")
     temperature: float = Field(0.0, description="Sampling temperature; 0 is greedy.")
     repetition_penalty: float = Field(1.15, description="Ollama's repeat_penalty.")
@@ -153,9 +151,7 @@ class OllamaChatModel(BaseChatModel):
                     final = part
                 if part.done and not delta and not logprobs:
                     continue  # the closing part carries only statistics
-                chunk = ChatGenerationChunk(
-                    message=AIMessageChunk(content=delta, response_metadata={"logprobs": logprobs})
-                )
+                chunk = token_chunk(delta, logprobs)
                 if run_manager and delta:
                     run_manager.on_llm_new_token(delta, chunk=chunk)
                 yield chunk
@@ -163,30 +159,11 @@ class OllamaChatModel(BaseChatModel):
             raise BackendUnavailableError(
                 f"Ollama at {self.host} closed the stream before the answer finished: check the server log"
             )
-        input_tokens, output_tokens = final.prompt_eval_count or 0, final.eval_count or 0
-        yield ChatGenerationChunk(
-            message=AIMessageChunk(
-                content="",
-                chunk_position="last",  # else langchain's stream() appends an empty chunk of its own
-                usage_metadata={
-                    "input_tokens": input_tokens,
-                    "output_tokens": output_tokens,
-                    "total_tokens": input_tokens + output_tokens,
-                },
-                response_metadata={
-                    "model_name": self.model_name,
-                    "backend": "ollama",
-                    "finish_reason": final.done_reason or "stop",
-                    "generation_s": round(time.perf_counter() - started, 4),
-                },
-            )
+        yield closing_chunk(
+            model_name=self.model_name,
+            backend="ollama",
+            finish_reason=final.done_reason or "stop",
+            started=started,
+            input_tokens=final.prompt_eval_count or 0,
+            output_tokens=final.eval_count or 0,
         )
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))

@@ -15,12 +15,11 @@ from typing import Any
 
 import torch
 from langchain_core.callbacks import CallbackManagerForLLMRun
-from langchain_core.language_models import BaseChatModel
-from langchain_core.language_models.chat_models import generate_from_stream
-from langchain_core.messages import AIMessageChunk, BaseMessage
-from langchain_core.outputs import ChatGenerationChunk, ChatResult
-from pydantic import ConfigDict, Field, PrivateAttr
+from langchain_core.messages import BaseMessage
+from langchain_core.outputs import ChatGenerationChunk
+from pydantic import ConfigDict, PrivateAttr
 
+from chief_of_staff.models.base import LocalChatModel, closing_chunk, token_chunk
 from chief_of_staff.models.messages import to_role_dicts
 
 
@@ -43,13 +42,11 @@ def apply_repetition_penalty(logits: torch.Tensor, seen: list[int], penalty: flo
     return logits
 
 
-class TransformersChatModel(BaseChatModel):
+class TransformersChatModel(LocalChatModel):
     """A causal LM loaded in this process; `model` and `tokenizer` are transformers objects."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    model_name: str = Field(description="Display name of the model.")
-    source: str = Field("", description="Where the weights were loaded from.")
     max_new_tokens: int = 192
     temperature: float = 0.0
     repetition_penalty: float = 1.15
@@ -128,23 +125,19 @@ class TransformersChatModel(BaseChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         input_ids = self.encode_chat(messages)
+        limit = kwargs.get("max_new_tokens") or self.max_new_tokens
         started = time.perf_counter()
         tokens: list[int] = []
         emitted = ""
         finish_reason = "length"
-        for token, logprob in self.token_stream(input_ids, kwargs.get("max_new_tokens")):
+        for token, logprob in self.token_stream(input_ids, limit):
             tokens.append(token)
             text = self._tokenizer.decode(tokens, skip_special_tokens=True)
             if text.endswith("\ufffd"):  # an incomplete multi-byte character: wait for the next token
                 delta = ""
             else:
                 delta, emitted = text[len(emitted):], text
-            piece = self._tokenizer.convert_ids_to_tokens(token)
-            chunk = ChatGenerationChunk(
-                message=AIMessageChunk(
-                    content=delta, response_metadata={"logprobs": [{"token": piece, "logprob": logprob}]}
-                )
-            )
+            chunk = token_chunk(delta, [{"token": self._tokenizer.convert_ids_to_tokens(token), "logprob": logprob}])
             if run_manager and delta:
                 run_manager.on_llm_new_token(delta, chunk=chunk)
             yield chunk
@@ -152,30 +145,12 @@ class TransformersChatModel(BaseChatModel):
                 finish_reason = "stop"
                 break
         else:
-            finish_reason = "stop" if len(tokens) < (kwargs.get("max_new_tokens") or self.max_new_tokens) else "length"
-        yield ChatGenerationChunk(
-            message=AIMessageChunk(
-                content="",
-                chunk_position="last",
-                usage_metadata={
-                    "input_tokens": int(input_ids.shape[1]),
-                    "output_tokens": len(tokens),
-                    "total_tokens": int(input_ids.shape[1]) + len(tokens),
-                },
-                response_metadata={
-                    "model_name": self.model_name,
-                    "backend": "transformers",
-                    "finish_reason": finish_reason,
-                    "generation_s": round(time.perf_counter() - started, 4),
-                },
-            )
+            finish_reason = "stop" if len(tokens) < limit else "length"
+        yield closing_chunk(
+            model_name=self.model_name,
+            backend="transformers",
+            finish_reason=finish_reason,
+            started=started,
+            input_tokens=int(input_ids.shape[1]),
+            output_tokens=len(tokens),
         )
-
-    def _generate(
-        self,
-        messages: list[BaseMessage],
-        stop: list[str] | None = None,
-        run_manager: CallbackManagerForLLMRun | None = None,
-        **kwargs: Any,
-    ) -> ChatResult:
-        return generate_from_stream(self._stream(messages, stop, run_manager, **kwargs))
