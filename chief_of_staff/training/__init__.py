@@ -1,0 +1,1 @@
+"""Training department adapters: task sets, reward functions and GRPO."""

@@ -1,0 +1,49 @@
+"""Small, tested building blocks for department reward functions (`departments/*/rewards.py`).
+
+A reward function has TRL's shape: `(completions, **kwargs) -> list[float | None]`, where `completions` holds
+plain strings or, for chat prompts, lists of messages, and kwargs hold the task set's other columns (one value
+per completion). None means "could not score this sample".
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+NUMBER = re.compile(r"-?\d[\d,]*\.?\d*|-?\.\d+")
+
+
+def completion_text(completion: Any) -> str:
+    """The text of one completion, whether a string or a list of chat messages."""
+    if isinstance(completion, str):
+        return completion
+    if isinstance(completion, list) and completion:
+        last = completion[-1]
+        return str(last.get("content", "")) if isinstance(last, dict) else str(last)
+    if isinstance(completion, dict):
+        return str(completion.get("content", ""))
+    return ""
+
+
+def first_word(text: str) -> str:
+    """The first word, lower-cased, without surrounding punctuation or Markdown ('**Phishing.**' -> 'phishing')."""
+    match = re.search(r"[A-Za-z][A-Za-z'-]*", text)
+    return match.group(0).lower() if match else ""
+
+
+def first_number(text: str) -> float | None:
+    """The first number in the text ('$1,234.50' -> 1234.5, '15%' -> 15.0), or None."""
+    match = NUMBER.search(text.replace("$", "").replace("€", "").replace("£", ""))
+    if not match:
+        return None
+    try:
+        return float(match.group(0).replace(",", ""))
+    except ValueError:
+        return None
+
+
+def numbers_match(got: float | None, expected: float, tolerance: float = 0.005) -> bool:
+    """Equal to the cent: answers are exact, so only rounding noise below half a cent is forgiven."""
+    if got is None:
+        return False
+    return abs(got - expected) <= tolerance
