@@ -31,6 +31,14 @@ def first_word(text: str) -> str:
     return match.group(0).lower() if match else ""
 
 
+def first_label(text: str, labels: tuple[str, ...]) -> str:
+    """The first of `labels` the text mentions, as a whole word ('This is a phishing scam' -> 'phishing')."""
+    for word in re.findall(r"[a-z][a-z'-]*", text.lower()):
+        if word in labels:
+            return word
+    return ""
+
+
 def first_number(text: str) -> float | None:
     """The first number in the text ('$1,234.50' -> 1234.5, '15%' -> 15.0), or None."""
     match = NUMBER.search(text.replace("$", "").replace("€", "").replace("£", ""))

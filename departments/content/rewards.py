@@ -8,9 +8,9 @@ case-insensitively after stripping trailing spaces and quotes), start_with (a wo
 leading quotes or '*' are skipped and 'Walk-in' starts with 'Walk'). Only the first non-empty line counts.
 
 reward_rules (primary, held-out metric): fraction of the item's rules satisfied, each key one rule (all of
-its words must pass); 0.0 for an empty first line; None when `rules` is missing, empty or malformed.
-reward_format: 1.0 if the completion has exactly one non-empty line that neither starts nor ends with a
-quote character, else 0.0.
+its words must pass); 0.0 for an empty first line or one with no letter ('**'); None when `rules` is
+missing, empty or malformed. reward_format: 1.0 if the completion has exactly one non-empty line that
+neither starts nor ends with a quote character, else 0.0.
 """
 
 from __future__ import annotations
@@ -91,7 +91,7 @@ def _rules_score(line: str, rules: dict[str, Any]) -> float:
         passed.append(line.rstrip(" \t" + QUOTES).lower().endswith(rules["end_with"].strip().lower()))
     if "start_with" in rules:
         passed.append(_starts_with(line, rules["start_with"]))
-    return sum(passed) / len(passed) if line else 0.0
+    return sum(passed) / len(passed) if re.search(r"[A-Za-z]", line) else 0.0
 
 
 def reward_rules(completions: list[Any], rules: list[Any] | None = None, **kwargs: Any) -> list[float | None]:
