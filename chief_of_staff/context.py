@@ -9,6 +9,7 @@ from chief_of_staff.plugins.discovery import Registry, discover_departments
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.router import Router
 from chief_of_staff.settings import Settings
+from chief_of_staff.tinylora.layer import AdapterBank
 
 
 @dataclass
@@ -21,6 +22,7 @@ class Context:
     forced_department: str | None = None  # `--department NAME` skips routing
     history_turns: int = 6
     max_new_tokens: int = 192
+    adapters: AdapterBank | None = None  # departments' TinyLoRA adapters on the local model (transformers only)
 
 
 def load_router(settings: Settings, registry: Registry) -> Router:
@@ -29,13 +31,31 @@ def load_router(settings: Settings, registry: Registry) -> Router:
     return Router(registry.departments.values(), load_embedder(settings.cache_dir))
 
 
+def load_adapters(settings: Settings, chat_model: LocalChatModel, registry: Registry) -> AdapterBank | None:
+    """Every department's adapter on the in-process model; None on a backend that runs elsewhere (Ollama)."""
+    from chief_of_staff.models.transformers_chat import TransformersChatModel
+    from chief_of_staff.tinylora.runtime import bank_for, load_department_adapters
+    from chief_of_staff.tinylora.store import AdapterStore
+
+    if not isinstance(chat_model, TransformersChatModel):
+        return None
+    store = AdapterStore(settings.data_dir / "adapters")
+    if not any(store.find(d) for d in registry.departments.values()):
+        return None  # nothing to attach: keep the plain model (no wrapper overhead)
+    bank = bank_for(chat_model.hf_model, settings.cache_dir)
+    load_department_adapters(bank, registry.departments, store)
+    return bank
+
+
 def load_context(settings: Settings, registry: Registry | None = None, **overrides: object) -> Context:
     """Everything the graph needs, built from the settings (loads the model: seconds)."""
     from chief_of_staff.models.factory import load_chat_model
 
     registry = registry or discover_departments(settings)
+    chat_model = load_chat_model(settings)
     return Context(
-        chat_model=load_chat_model(settings),
+        chat_model=chat_model,
+        adapters=load_adapters(settings, chat_model, registry),
         router=load_router(settings, registry),
         departments=registry.departments,
         history_turns=settings.history_turns,

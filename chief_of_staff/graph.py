@@ -1,8 +1,9 @@
 """The Chief of Staff graph: route -> department -> respond, read top to bottom.
 
     route       scores the task against every department (or takes `--department`)
-    department  answers on the local model with the department's system prompt and the thread's history
-    respond     writes the trace: department, route score, model, backend, tokens in/out, latency
+    department  answers on the local model with the department's system prompt, its TinyLoRA adapter when it
+                has one, and the thread's history
+    respond     writes the trace: department, route score, model, backend, adapter, tokens in/out, latency
 
 Threads persist through whatever checkpointer is passed to `build_graph` (SqliteSaver in the CLI).
 """
@@ -51,6 +52,12 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
     department = ctx.departments[state["department"]]
     task, history = _current_task(state)
     model = ctx.chat_model
+    adapter = None
+    if ctx.adapters is not None:
+        has_adapter = department.name in ctx.adapters.adapters
+        ctx.adapters.activate(department.name if has_adapter else None)
+        if has_adapter:
+            adapter = {"department": department.name, "params": ctx.adapters.adapters[department.name].parameters}
     prompt = fit_prompt(
         department.system_prompt,
         history[-ctx.history_turns:] if ctx.history_turns else [],
@@ -67,7 +74,7 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
         response_metadata=reply.response_metadata,
         usage_metadata=reply.usage_metadata,
     )
-    return {"messages": [answer], "notices": state.get("notices", []) + prompt.notices}
+    return {"messages": [answer], "notices": state.get("notices", []) + prompt.notices, "adapter": adapter}
 
 
 def respond(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
@@ -79,6 +86,7 @@ def respond(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
         "route_score": state["route_score"],
         "model": metadata.get("model_name", ""),
         "backend": metadata.get("backend", ""),
+        "adapter": state.get("adapter"),
         "tokens_in": usage.get("input_tokens", 0),
         "tokens_out": usage.get("output_tokens", 0),
         "latency_s": round(time.time() - state["started_at"], 3),

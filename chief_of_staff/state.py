@@ -15,5 +15,6 @@ class ChiefOfStaffState(TypedDict, total=False):
     department: str  # who handles the current task
     route_score: float  # the router's score for that department, 0..1
     started_at: float  # wall-clock time.time() when the turn began, for latency
+    adapter: dict[str, Any] | None  # the department's adapter used for this answer: {department, params}
     notices: list[str]  # things the user must know about this turn (e.g. a truncated task)
     trace: dict[str, Any]  # the last answer's trace (see graph.respond)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import typer
 
+from chief_of_staff.cli.adapters import adapters_app
 from chief_of_staff.cli.ask import ask
 from chief_of_staff.cli.chat import chat
 from chief_of_staff.cli.common import quiet_libraries
@@ -23,6 +24,7 @@ app.command(help="Answer tasks given as arguments or on standard input, one per 
 app.command(help="Show which department each task goes to, with its score.")(route)
 app.add_typer(departments_app, name="departments", help="List, show and create department plugins.")
 app.add_typer(models_app, name="models", help="The local model: what is loaded, from where.")
+app.add_typer(adapters_app, name="adapters", help="Train, evaluate, list and export department adapters.")
 
 
 def main() -> None:

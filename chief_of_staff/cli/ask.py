@@ -20,7 +20,9 @@ def trace_line(result: TurnResult) -> str:
     t = result.trace
     parts = [f"{t.get('department', '?')} (route {t.get('route_score', 0):.2f})"]
     if t.get("model"):
-        parts.append(f"{t['model']} on {t.get('backend', '?')}")
+        adapter = t.get("adapter")
+        with_adapter = f" + {adapter['params']}-parameter adapter" if adapter else ""
+        parts.append(f"{t['model']}{with_adapter} on {t.get('backend', '?')}")
     if "tokens_in" in t:
         parts.append(f"{t['tokens_in']} → {t.get('tokens_out', 0)} tokens")
     parts.append(f"{t.get('latency_s', 0):.1f} s")
@@ -37,6 +39,7 @@ def as_json(result: TurnResult) -> dict:
         "answer": result.answer,
         "model": t.get("model"),
         "backend": t.get("backend"),
+        "adapter": t.get("adapter"),
         "tokens_in": t.get("tokens_in", 0),
         "tokens_out": t.get("tokens_out", 0),
         "latency_s": t.get("latency_s"),

@@ -70,6 +70,11 @@ class TransformersChatModel(LocalChatModel):
         return "transformers"
 
     @property
+    def hf_model(self) -> Any:
+        """The underlying transformers model (adapters attach to it)."""
+        return self._model
+
+    @property
     def context_window(self) -> int:
         return int(getattr(self._model.config, "max_position_embeddings", 2048))
 

@@ -4,6 +4,8 @@ A department folder holds
     department.toml   the manifest (name, description, keywords, routing examples, tier policy, adapter)
     prompt.md         the department's system prompt
     hooks.py          optional: `prepare_task(text) -> str` and/or `finish_answer(text) -> str`
+    tasks.jsonl       optional: the verifiable task set its adapter trains on (training/tasks.py)
+    rewards.py        optional: REWARDS, the reward functions for that task set (training/reward_functions.py)
 """
 
 from __future__ import annotations
@@ -43,6 +45,20 @@ class TierPolicy(BaseModel):
         return tiers
 
 
+class TrainingPolicy(BaseModel):
+    """How `cos adapters train` trains this department's adapter (names follow TRL's GRPOConfig)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_completion_length: int = Field(8, ge=1, le=512, description="Tokens sampled per answer while training.")
+    max_steps: int = Field(30, ge=1, description="GRPO steps unless --steps says otherwise.")
+    num_generations: int = Field(8, ge=2, description="Answers sampled per task (the GRPO group).")
+    learning_rate: float = Field(0.05, gt=0, description="AdamW learning rate for v.")
+    system_prompt: str = Field(
+        "", description="System message for task-set prompts; empty: a short one naming the department."
+    )
+
+
 class AdapterRef(BaseModel):
     """Where a department's TinyLoRA adapter lives, relative to its folder."""
 
@@ -62,6 +78,7 @@ class DepartmentManifest(BaseModel):
     examples: list[str] = Field(default_factory=list, description="Tasks this department handles (routing).")
     fallback: bool = Field(False, description="Handles tasks no department fits (exactly one: 'general').")
     tiers: TierPolicy = Field(default_factory=TierPolicy)
+    training: TrainingPolicy = Field(default_factory=TrainingPolicy)
     adapter: AdapterRef | None = None
 
     @field_validator("name")
@@ -88,6 +105,13 @@ class Department(BaseModel):
     @property
     def name(self) -> str:
         return self.manifest.name
+
+    @property
+    def training_system_prompt(self) -> str:
+        return self.manifest.training.system_prompt or (
+            f"You are a careful assistant for a small business's {self.name} work. "
+            "Answer in exactly the format asked."
+        )
 
     def prepare_task(self, text: str) -> str:
         hook = self.hooks.get("prepare_task")

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
-from transformers import TrainerCallback
+from transformers import PrinterCallback, TrainerCallback
 
 from chief_of_staff.errors import ChiefOfStaffError
 from chief_of_staff.tinylora.layer import AdapterBank, Trainable
@@ -46,27 +46,31 @@ class GrpoOptions:
 
 
 class _StepCallback(TrainerCallback):
-    """After each optimizer step: record the reward, checkpoint, report progress."""
+    """After each optimizer step: checkpoint; once its metrics are logged: record the reward, report progress."""
 
     def __init__(self, state: TrainingState, trainable: Trainable, optimizer: torch.optim.Optimizer,
                  folder: Path, on_step: Callable[[TrainingState], None] | None) -> None:
         self.state, self.trainable, self.optimizer = state, trainable, optimizer
         self.folder, self.on_step = folder, on_step
         self.started = time.perf_counter()
-        self.pending_reward: float | None = None
         self.elapsed_before = state.elapsed_s
 
-    def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
-        if logs and "reward" in logs:
-            self.pending_reward = float(logs["reward"])
-
-    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
-        self.state.step += 1
-        self.state.rewards.append(self.pending_reward if self.pending_reward is not None else float("nan"))
+    def _save(self) -> None:
         self.state.v = self.trainable.v.detach().clone()
         self.state.optimizer = self.optimizer.state_dict()
         self.state.elapsed_s = self.elapsed_before + time.perf_counter() - self.started
         save_checkpoint(self.state, self.folder)
+
+    def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+        self.state.step += 1
+        self.state.rewards.append(float("nan"))  # filled in by on_log, which the trainer calls right after
+        self._save()
+
+    def on_log(self, args: Any, state: Any, control: Any, logs: dict | None = None, **kwargs: Any) -> None:
+        if not logs or "reward" not in logs or not self.state.rewards:
+            return
+        self.state.rewards[-1] = float(logs["reward"])
+        self._save()
         if self.on_step:
             self.on_step(self.state)
 
@@ -121,6 +125,7 @@ def train_grpo(
                 processing_class=tokenizer, optimizers=(optimizer, None),
                 callbacks=[_StepCallback(state, trainable, optimizer, checkpoint_folder, on_step)],
             )
+            trainer.remove_callback(PrinterCallback)  # progress is ours; TRL would print every log dict
             if remaining > 0:
                 trainer.train()
     except KeyboardInterrupt:

@@ -1,0 +1,204 @@
+"""`cos adapters train|eval|list|export`: each department's TinyLoRA adapter."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from enum import Enum
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn, TimeRemainingColumn
+from rich.table import Table
+
+from chief_of_staff.cli.common import err, loading, out, user_errors
+from chief_of_staff.errors import UnknownDepartmentError
+from chief_of_staff.plugins.discovery import discover_departments
+from chief_of_staff.plugins.manifest import Department
+from chief_of_staff.settings import Settings, load_settings
+from chief_of_staff.tinylora.adapter_file import AdapterFileError, load_adapter
+from chief_of_staff.tinylora.store import AdapterStore
+
+adapters_app = typer.Typer(no_args_is_help=True)
+
+
+class ExportFormat(str, Enum):
+    peft = "peft"
+    lora = "lora"
+    ollama = "ollama"
+    merged = "merged"
+
+
+def store_for(settings: Settings) -> AdapterStore:
+    return AdapterStore(settings.data_dir / "adapters")
+
+
+def _department(settings: Settings, name: str) -> Department:
+    registry = discover_departments(settings)
+    if name not in registry.departments:
+        raise UnknownDepartmentError.naming(name, registry.departments)
+    return registry.departments[name]
+
+
+def _load_base(settings: Settings):
+    from chief_of_staff.models.embedded import load_local_model
+    from chief_of_staff.tinylora.runtime import bank_for
+
+    model, tokenizer, source = load_local_model(settings.model, settings.cache_dir, settings.use_model_cache)
+    return model, tokenizer, source, bank_for(model, settings.cache_dir)
+
+
+@adapters_app.command("train", help="Train a department's adapter with GRPO on its task set.")
+@user_errors
+def train(
+    department: str,
+    params: Annotated[int, typer.Option(help="Trainable parameters (13: one shared vector).")] = 13,
+    steps: Annotated[int | None, typer.Option(help="GRPO steps (default: the department's).")] = None,
+    seed: Annotated[int, typer.Option(help="Training seed.")] = 0,
+    learning_rate: Annotated[float | None, typer.Option(help="AdamW learning rate (default: the department's).")] = (
+        None
+    ),
+    resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint.")] = False,
+    skip_bad_lines: Annotated[bool, typer.Option(help="Train on the good lines of a task set with bad ones.")] = False,
+    out_dir: Annotated[Path | None, typer.Option("--out", help="Adapter store root (default: your data dir).")] = None,
+) -> None:
+    from chief_of_staff.training.run import TrainRequest, train_department
+    from chief_of_staff.training.tasks import load_task_set
+
+    settings = load_settings()
+    dept = _department(settings, department)
+    tasks = load_task_set(dept.folder, stop_on_error=not skip_bad_lines)
+    if tasks.problems:
+        err.print(f"[yellow]skipping {len(tasks.problems)} malformed task lines:[/] {tasks.describe_problems()}")
+    folder = (out_dir / department) if out_dir else store_for(settings).folder(department)
+    with loading("Loading the base model"):
+        model, tokenizer, source, bank = _load_base(settings)
+    request = TrainRequest(params=params, steps=steps, seed=seed, resume=resume, learning_rate=learning_rate)
+    total = steps or dept.manifest.training.max_steps
+    columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TextColumn("reward {task.fields[reward]}"), TimeElapsedColumn(), TextColumn("left"),
+               TimeRemainingColumn()]
+    with Progress(*columns, console=err, transient=False) as progress:
+        bar = progress.add_task(department, total=total, reward="–")
+
+        def on_step(state) -> None:
+            reward = state.rewards[-1] if state.rewards else float("nan")
+            progress.update(bar, completed=state.step, reward="–" if reward != reward else f"{reward:.3f}")
+
+        def on_phase(text: str) -> None:
+            progress.console.print(f"[dim]{text}…[/]")
+
+        report = train_department(model=model, tokenizer=tokenizer, bank=bank, department=dept, tasks=tasks,
+                                  request=request, folder=folder, model_name=source.name,
+                                  on_phase=on_phase, on_step=on_step)
+    e = report["eval"]
+    out.print(f"{department}: {report['params']} parameters, {report['bytes']} bytes, {report['steps']} steps in "
+              f"{report['wall_time_s']:.0f} s; held-out {e['metric']} {e['before']:.3f} → {e['after']:.3f} "
+              f"(n={e['n']})")
+    out.print(f"saved {folder}/adapter.tinylora.json and report.md")
+
+
+@adapters_app.command("eval", help="Held-out metric of a department with and without its adapter.")
+@user_errors
+def eval_(department: str, json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
+    from chief_of_staff.training.run import held_out_metric
+    from chief_of_staff.training.tasks import load_task_set
+
+    settings = load_settings()
+    dept = _department(settings, department)
+    path = store_for(settings).find(dept)
+    if path is None:
+        raise AdapterFileError(f"no adapter for {department!r}: run `cos adapters train {department}`")
+    tasks = load_task_set(dept.folder)
+    with loading("Loading the base model"):
+        model, tokenizer, _, bank = _load_base(settings)
+        bank.add(department, load_adapter(path))
+    with loading(f"Evaluating {len(tasks.heldout)} held-out tasks twice"):
+        before = held_out_metric(model, tokenizer, bank, dept, tasks, None)
+        after = held_out_metric(model, tokenizer, bank, dept, tasks, department)
+    result = {"department": department, "adapter": str(path), "metric": before.metric, "n": before.n,
+              "before": round(before.score, 4), "after": round(after.score, 4)}
+    if json_output:
+        print(json.dumps(result))
+    else:
+        out.print(f"{department}: held-out {before.metric} {before.score:.3f} → {after.score:.3f} (n={before.n})")
+
+
+def adapter_rows(settings: Settings) -> list[dict]:
+    store = store_for(settings)
+    rows = []
+    for name, dept in discover_departments(settings).departments.items():
+        path = store.find(dept)
+        if path is None:
+            continue
+        try:
+            adapter = load_adapter(path)
+        except AdapterFileError as exc:
+            rows.append({"department": name, "path": str(path), "error": str(exc)})
+            continue
+        r = adapter.report
+        rows.append({"department": name, "params": adapter.parameters, "bytes": path.stat().st_size,
+                     "base_model": r.get("base_model"), "trained_at": r.get("trained_at"), "eval": r.get("eval"),
+                     "steps": r.get("steps"), "seed": r.get("seed"), "path": str(path)})
+    return rows
+
+
+@adapters_app.command("list", help="Every department's adapter: size, base model, held-out metric.")
+@user_errors
+def list_adapters(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
+    rows = adapter_rows(load_settings())
+    if json_output:
+        print(json.dumps(rows, indent=2))
+        return
+    table = Table(box=None, pad_edge=False)
+    for column in ("department", "params", "bytes", "held-out metric", "before → after", "n", "trained"):
+        table.add_column(column, no_wrap=True)
+    for row in rows:
+        if "error" in row:
+            table.add_row(row["department"], "[red]broken[/]", "", row["error"][:60], "", "", "")
+            continue
+        e = row["eval"] or {}
+        table.add_row(row["department"], str(row["params"]), str(row["bytes"]), str(e.get("metric", "")),
+                      f"{e.get('before', 0):.3f} → {e.get('after', 0):.3f}" if e else "", str(e.get("n", "")),
+                      (row["trained_at"] or "")[:10])
+    out.print(table if rows else "no adapters yet: `cos adapters train DEPARTMENT`")
+
+
+@adapters_app.command("export", help="Write a department's adapter for PEFT, vLLM/LoRA, Ollama or as merged weights.")
+@user_errors
+def export(
+    department: str,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="peft, lora, ollama or merged")],
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (created).")],
+    rank: Annotated[int, typer.Option(help="LoRA rank to zero-pad to (vLLM accepts 8, 16, 32, 64...).")] = 8,
+    ollama_base: Annotated[str, typer.Option(help="Ollama model the adapter applies to.")] = "smollm2:135m",
+) -> None:
+    from chief_of_staff.tinylora.interop import export_lora, export_peft, merge_into, write_ollama_modelfile
+
+    settings = load_settings()
+    dept = _department(settings, department)
+    path = store_for(settings).find(dept)
+    if path is None:
+        raise AdapterFileError(f"no adapter for {department!r}: run `cos adapters train {department}`")
+    adapter = load_adapter(path)
+    with loading("Loading the base model"):
+        model, tokenizer, source, bank = _load_base(settings)
+        bank.add(department, adapter)  # verifies the fingerprints before anything is written
+    skeleton = bank.skeleton
+    if fmt is ExportFormat.peft:
+        export_peft(adapter, skeleton, out_dir, source.name)
+    elif fmt in (ExportFormat.lora, ExportFormat.ollama):
+        export_lora(adapter, skeleton, out_dir, rank, source.name)
+        if fmt is ExportFormat.ollama:
+            write_ollama_modelfile(out_dir, ollama_base, dept.system_prompt)
+    else:
+        from chief_of_staff.models.embedded import load_local_model
+
+        fresh, _, _ = load_local_model(settings.model, settings.cache_dir, settings.use_model_cache)
+        merge_into(fresh, adapter, skeleton)
+        if out_dir.exists():
+            shutil.rmtree(out_dir)
+        fresh.save_pretrained(out_dir)
+        tokenizer.save_pretrained(out_dir)
+    out.print(f"exported {department} ({adapter.parameters} parameters) as {fmt.value} to {out_dir}")

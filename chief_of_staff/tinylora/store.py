@@ -1,0 +1,44 @@
+"""Where departments' adapters live, and which one wins.
+
+Looked up in order: the user's store (`<data dir>/adapters/<department>/`, written by `cos adapters train`),
+the department's own `[adapter] path` (a plugin may ship one), then the adapters shipped in this repository
+(`adapters/<department>/`). Each store folder holds adapter.tinylora.json, report.json, report.md and, while
+training, checkpoint.pt.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from chief_of_staff.plugins.manifest import Department
+
+ADAPTER_FILE = "adapter.tinylora.json"
+REPORT_JSON = "report.json"
+REPORT_MD = "report.md"
+SHIPPED_ROOT = Path(__file__).resolve().parents[2] / "adapters"
+
+
+class AdapterStore:
+    def __init__(self, user_root: Path, shipped_root: Path = SHIPPED_ROOT) -> None:
+        self.user_root = user_root
+        self.shipped_root = shipped_root
+
+    def folder(self, department: str) -> Path:
+        """Where `cos adapters train` writes this department's adapter."""
+        return self.user_root / department
+
+    def find(self, department: Department) -> Path | None:
+        """The adapter file that answers for `department`, or None."""
+        candidates = [self.user_root / department.name / ADAPTER_FILE]
+        if department.manifest.adapter:
+            candidates.append(department.folder / department.manifest.adapter.path)
+        candidates.append(self.shipped_root / department.name / ADAPTER_FILE)
+        return next((c for c in candidates if c.is_file()), None)
+
+    def report(self, adapter_path: Path) -> dict:
+        path = adapter_path.parent / REPORT_JSON
+        try:
+            return json.loads(path.read_text()) if path.is_file() else {}
+        except (OSError, json.JSONDecodeError):
+            return {}

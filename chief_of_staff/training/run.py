@@ -1,0 +1,113 @@
+"""`cos adapters train DEPT`: evaluate, train with GRPO, evaluate again, save the adapter and its report.
+
+Everything a run needs to resume (v, optimizer state, reward curve, the 'before' metric) is checkpointed
+after every step in the department's store folder; the checkpoint is removed once the adapter is saved.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from chief_of_staff.errors import ChiefOfStaffError
+from chief_of_staff.plugins.manifest import Department
+from chief_of_staff.tinylora.adapter_file import save_adapter
+from chief_of_staff.tinylora.layer import AdapterBank, Trainable, snapshot
+from chief_of_staff.tinylora.spec import spec_for_params
+from chief_of_staff.tinylora.store import ADAPTER_FILE
+from chief_of_staff.training.checkpoint import TrainingState, clear_checkpoint, load_checkpoint
+from chief_of_staff.training.evaluate import EvalResult, evaluate
+from chief_of_staff.training.grpo import GrpoOptions, train_grpo
+from chief_of_staff.training.report import write_report
+from chief_of_staff.training.reward_functions import load_rewards
+from chief_of_staff.training.tasks import TaskSet
+
+
+@dataclass
+class TrainRequest:
+    params: int = 13
+    steps: int | None = None  # None: the department's [training] max_steps
+    seed: int = 0
+    resume: bool = False
+    learning_rate: float | None = None  # None: the department's [training] learning_rate
+
+
+def held_out_metric(model, tokenizer, bank: AdapterBank, department: Department, tasks: TaskSet,
+                    adapter_name: str | None, trainable: Trainable | None = None) -> EvalResult:
+    """The held-out metric with the named adapter (or `trainable`, or nothing) active."""
+    metric = load_rewards(department.folder, department.name)[0]
+    bank.activate(adapter_name)
+    bank.trainable = trainable
+    try:
+        return evaluate(model, tokenizer, department.training_system_prompt, tasks.heldout, metric,
+                        department.manifest.training.max_completion_length)
+    finally:
+        bank.trainable = None
+
+
+def train_department(
+    *, model, tokenizer, bank: AdapterBank, department: Department, tasks: TaskSet, request: TrainRequest,
+    folder: Path, model_name: str, on_phase: Callable[[str], None] = lambda _: None,
+    on_step: Callable[[TrainingState], None] | None = None,
+) -> dict:
+    """Train and save; returns the report."""
+    run_started = time.perf_counter()
+    policy = department.manifest.training
+    rewards = load_rewards(department.folder, department.name)
+    spec = spec_for_params(request.params, bank.skeleton.num_modules)
+    steps = request.steps or policy.max_steps
+    learning_rate = request.learning_rate or policy.learning_rate
+    config = {"spec": spec.to_dict(), "seed": request.seed, "learning_rate": learning_rate}
+    state = load_checkpoint(folder) if request.resume else None
+    if request.resume and state is None:
+        raise ChiefOfStaffError(f"nothing to resume for {department.name}: no checkpoint in {folder}")
+    if state and {k: state.config.get(k) for k in config} != config:
+        raise ChiefOfStaffError(
+            f"the checkpoint in {folder} was started with {state.config}, not {config}; "
+            "drop --resume to start over, or pass the same --params and --seed"
+        )
+    if state is None:
+        clear_checkpoint(folder)
+        on_phase("evaluating the base model on the held-out tasks")
+        before = held_out_metric(model, tokenizer, bank, department, tasks, None)
+        state = TrainingState(config={**config, "before": before.__dict__})
+    before = EvalResult(**state.config["before"])
+    on_phase(f"training {spec.trainable_parameters(bank.skeleton.num_modules)} parameters")
+    options = GrpoOptions(max_steps=steps, num_generations=policy.num_generations,
+                          max_completion_length=policy.max_completion_length,
+                          learning_rate=learning_rate, seed=request.seed)
+    trainable = train_grpo(model=model, tokenizer=tokenizer, bank=bank, spec=spec,
+                           system_prompt=department.training_system_prompt, tasks=tasks.train, rewards=rewards,
+                           options=options, state=state, checkpoint_folder=folder, on_step=on_step)
+    on_phase("evaluating the adapter on the held-out tasks")
+    after = held_out_metric(model, tokenizer, bank, department, tasks, None, trainable)
+    report = {
+        "department": department.name,
+        "params": trainable.v.numel(),
+        "groups": trainable.v.shape[0],
+        "spec": spec.to_dict(),
+        "base_model": model_name,
+        "base_fingerprint": bank.skeleton.base_fingerprint,
+        "steps": state.step,
+        "num_generations": policy.num_generations,
+        "learning_rate": learning_rate,
+        "seed": request.seed,
+        "wall_time_s": round(time.perf_counter() - run_started, 1),  # this invocation, evaluations included
+        "train_time_s": round(state.elapsed_s, 1),  # GRPO steps only, summed over resumed runs
+        "reward_curve": [None if math.isnan(x) else round(x, 4) for x in state.rewards],
+        "eval": {"metric": before.metric, "n": before.n, "before": round(before.score, 4),
+                 "after": round(after.score, 4)},
+        "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+    }
+    adapter = snapshot(trainable, bank.skeleton, department.name)
+    adapter.report = report  # the same dict: the size written below lands in the file
+    report["bytes"] = 0
+    while report["bytes"] != (size := save_adapter(adapter, folder / ADAPTER_FILE)):
+        report["bytes"] = size  # the file records its own size: rewrite until the number is stable
+    write_report(report, folder)
+    clear_checkpoint(folder)
+    return report
