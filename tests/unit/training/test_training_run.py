@@ -1,0 +1,114 @@
+"""`cos adapters` on a tiny random Llama: a full train -> save -> list -> eval -> export cycle, Ctrl-C with
+--resume, malformed task lines, and a corrupt adapter. (The real model's GRPO run is in tests/integration.)"""
+
+import json
+
+import pytest
+import torch
+from typer.testing import CliRunner
+
+from chief_of_staff.cli import app
+from chief_of_staff.models.embedded import load_folder
+from chief_of_staff.plugins.discovery import discover_departments
+from chief_of_staff.settings import load_settings
+from chief_of_staff.tinylora.adapter_file import load_adapter
+from chief_of_staff.tinylora.runtime import bank_for
+from chief_of_staff.training.grpo import TrainingInterrupted
+from chief_of_staff.training.run import TrainRequest, train_department
+from chief_of_staff.training.tasks import load_task_set
+
+runner = CliRunner()
+pytestmark = pytest.mark.usefixtures("tiny_settings")
+
+
+def cos(*args):
+    return runner.invoke(app, list(args))
+
+
+def test_train_saves_adapter_and_report_then_list_eval_export(toy_department, isolated_config, tiny_model_dir):
+    result = cos("adapters", "train", "toy", "--steps", "2")
+    assert result.exit_code == 0, result.output
+    store = isolated_config / "data" / "adapters" / "toy"
+    report = json.loads((store / "report.json").read_text())
+    assert report["params"] == 13 and report["steps"] == 2 and len(report["reward_curve"]) == 2
+    assert report["bytes"] == (store / "adapter.tinylora.json").stat().st_size <= 1024
+    assert set(report["eval"]) == {"metric", "n", "before", "after"} and report["eval"]["n"] == 3
+    assert "Held-out reward_yes on 3 tasks" in (store / "report.md").read_text()
+    assert not (store / "checkpoint.pt").exists()
+
+    [row] = [r for r in json.loads(cos("adapters", "list", "--json").stdout) if r["department"] == "toy"]
+    assert row["params"] == 13 and row["eval"]["metric"] == "reward_yes" and row["trained_at"]
+
+    evaluated = json.loads(cos("adapters", "eval", "toy", "--json").stdout)
+    assert evaluated["after"] == report["eval"]["after"], "greedy evaluation is reproducible"
+
+    for fmt in ("peft", "lora", "ollama", "merged"):
+        out = isolated_config / f"export-{fmt}"
+        assert cos("adapters", "export", "toy", "--format", fmt, "--out", str(out)).exit_code == 0
+    assert (isolated_config / "export-ollama" / "Modelfile").read_text().startswith("FROM smollm2:135m\nADAPTER .")
+    assert (isolated_config / "export-merged" / "model.safetensors").is_file()
+    lora = json.loads((isolated_config / "export-lora" / "adapter_config.json").read_text())
+    assert lora["r"] == 8 and lora["lora_alpha"] == 8
+
+
+def test_ctrl_c_keeps_the_checkpoint_and_resume_finishes(toy_department, tiny_model_dir, isolated_config):
+    settings = load_settings()
+    department = discover_departments(settings).departments["toy"]
+    tasks = load_task_set(department.folder)
+    model, tokenizer = load_folder(tiny_model_dir)
+    bank = bank_for(model, settings.cache_dir)
+    folder = isolated_config / "store" / "toy"
+
+    def press_ctrl_c_at_step_2(state):
+        if state.step == 2:
+            raise KeyboardInterrupt
+
+    common = dict(model=model, tokenizer=tokenizer, bank=bank, department=department, tasks=tasks,
+                  folder=folder, model_name="tiny")
+    with pytest.raises(TrainingInterrupted, match="step 2 of 4.*--resume"):
+        train_department(request=TrainRequest(steps=4), on_step=press_ctrl_c_at_step_2, **common)
+    saved = torch.load(folder / "checkpoint.pt", weights_only=False)
+    assert saved["step"] == 2 and len(saved["rewards"]) == 2
+    report = train_department(request=TrainRequest(steps=4, resume=True), **common)
+    assert report["steps"] == 4 and len(report["reward_curve"]) == 4
+    assert load_adapter(folder / "adapter.tinylora.json").parameters == 13
+
+
+def test_resume_with_other_settings_is_refused(toy_department, tiny_model_dir, isolated_config):
+    result = cos("adapters", "train", "toy", "--resume")
+    assert result.exit_code == 2 and "nothing to resume" in result.stderr
+
+
+def test_malformed_task_lines_stop_unless_skipped(isolated_config):
+    from tests.unit.training.conftest import write_toy_department
+
+    good = [json.dumps({"id": f"t{i}", "split": "heldout" if i < 3 else "train", "prompt": "Say yes.",
+                        "answer": "yes"}) for i in range(6)]
+    write_toy_department(isolated_config, good[:3] + ["oops"] + good[3:])
+    stopped = cos("adapters", "train", "toy", "--steps", "1")
+    assert stopped.exit_code == 2 and "line 4: not valid JSON" in stopped.stderr
+    skipped = cos("adapters", "train", "toy", "--steps", "1", "--skip-bad-lines")
+    assert skipped.exit_code == 0 and "skipping 1 malformed task lines" in skipped.stderr
+
+
+def test_corrupt_adapter_is_listed_as_broken_and_chat_still_answers(toy_department, isolated_config):
+    assert cos("adapters", "train", "toy", "--steps", "1").exit_code == 0
+    path = isolated_config / "data" / "adapters" / "toy" / "adapter.tinylora.json"
+    path.write_text(path.read_text()[:-20])
+    [row] = [r for r in json.loads(cos("adapters", "list", "--json").stdout) if r["department"] == "toy"]
+    assert "corrupt" in row["error"]
+    answer = json.loads(cos("ask", "--json", "-d", "toy", "Say yes.").stdout)
+    assert answer["adapter"] is None and answer["tokens_out"] > 0
+
+
+def test_answers_name_the_adapter_in_the_trace(toy_department):
+    assert cos("adapters", "train", "toy", "--steps", "1").exit_code == 0
+    answer = json.loads(cos("ask", "--json", "-d", "toy", "Say yes.").stdout)
+    assert answer["adapter"] == {"department": "toy", "params": 13}
+    plain = json.loads(cos("ask", "--json", "-d", "security", "Is this phishing?").stdout)
+    assert plain["adapter"] is None or plain["adapter"]["department"] == "security"
+
+
+def test_train_unknown_department_exits_2():
+    result = cos("adapters", "train", "astrology")
+    assert result.exit_code == 2 and "choose one of" in result.stderr
