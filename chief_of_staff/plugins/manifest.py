@@ -53,7 +53,7 @@ class TrainingPolicy(BaseModel):
     max_completion_length: int = Field(8, ge=1, le=512, description="Tokens sampled per answer while training.")
     max_steps: int = Field(30, ge=1, description="GRPO steps unless --steps says otherwise.")
     num_generations: int = Field(8, ge=2, description="Answers sampled per task (the GRPO group).")
-    learning_rate: float = Field(0.05, gt=0, description="AdamW learning rate for v.")
+    learning_rate: float = Field(0.005, gt=0, description="AdamW learning rate for v.")
     system_prompt: str = Field(
         "", description="System message for task-set prompts; empty: a short one naming the department."
     )

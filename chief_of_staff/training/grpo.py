@@ -37,7 +37,7 @@ class GrpoOptions:
     max_steps: int = 30
     num_generations: int = 8
     max_completion_length: int = 8
-    learning_rate: float = 0.05
+    learning_rate: float = 0.005
     temperature: float = 1.0
     beta: float = 0.0
     epsilon: float = 0.2
