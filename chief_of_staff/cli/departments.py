@@ -85,5 +85,5 @@ def new(
 ) -> None:
     folder = scaffold_department(name, Path.cwd() / "departments", description)
     load_department(folder, "cwd")  # proves the scaffold loads before the user edits it
-    out.print(f"created {folder}/ (department.toml, prompt.md)")
+    out.print(f"created {folder}/ (department.toml, prompt.md, tasks.jsonl, rewards.py)")
     out.print(f"next: edit its examples, then try `cos route \"I have a {name} question\"`")

@@ -1,4 +1,5 @@
-"""`cos departments new NAME`: a working department folder, listed and routable at once."""
+"""`cos departments new NAME`: a working department folder, listed and routable at once, with a task-set and
+reward template for `cos adapters train NAME`."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from pathlib import Path
 
 from chief_of_staff.errors import PluginError
 from chief_of_staff.plugins.manifest import MANIFEST_FILE, NAME_PATTERN, PROMPT_FILE
+from chief_of_staff.training.reward_functions import REWARDS_FILE
+from chief_of_staff.training.tasks import TASKS_FILE
 
 MANIFEST_TEMPLATE = """\
 # The {name} department. Edit freely: every field is checked when the Chief of Staff starts.
@@ -35,6 +38,37 @@ How to answer:
 - Be concrete and practical for a small business; say when a human expert is needed.
 - Never invent facts, numbers or names; ask for the details you are missing.
 """
+
+
+REWARDS_TEMPLATE = '''"""Reward functions for the {name} task set (tasks.jsonl), used by `cos adapters train {name}`.
+
+Each has TRL's shape: (completions, **kwargs) -> list[float | None]; kwargs hold tasks.jsonl's other fields,
+one value per completion. The first function in REWARDS is the held-out metric. Return None for a sample
+that cannot be scored.
+"""
+
+from chief_of_staff.training.reward_kit import completion_text, first_word
+
+
+def reward_exact(completions, answer=None, **kwargs):
+    """1.0 when the answer's first word is the task's `answer` (any case), else 0.0."""
+    answers = answer or [None] * len(completions)
+    return [None if a is None else float(first_word(completion_text(c)) == str(a).lower())
+            for c, a in zip(completions, answers)]
+
+
+REWARDS = [reward_exact]
+'''
+
+
+def _task_template(name: str) -> str:
+    rows = [
+        {"id": f"{name}-{i:03d}", "split": "heldout" if i % 3 == 0 else "train",
+         "prompt": f"Example {name} task {i}: replace me with a real one. Answer with one word: yes or no.",
+         "answer": "yes" if i % 2 else "no"}
+        for i in range(1, 10)
+    ]
+    return "\n".join(json.dumps(r) for r in rows) + "\n"
 
 
 def scaffold_department(name: str, parent: Path, description: str | None = None) -> Path:
@@ -68,4 +102,6 @@ def scaffold_department(name: str, parent: Path, description: str | None = None)
         encoding="utf-8",
     )
     (folder / PROMPT_FILE).write_text(PROMPT_TEMPLATE.format(title=title, description=description), encoding="utf-8")
+    (folder / TASKS_FILE).write_text(_task_template(name), encoding="utf-8")
+    (folder / REWARDS_FILE).write_text(REWARDS_TEMPLATE.format(name=name), encoding="utf-8")
     return folder

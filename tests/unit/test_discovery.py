@@ -136,3 +136,14 @@ def test_scaffold_refuses_an_existing_folder(tmp_path):
     scaffold_department("hr", tmp_path / "departments")
     with pytest.raises(PluginError, match="already exists"):
         scaffold_department("hr", tmp_path / "departments")
+
+
+def test_scaffold_includes_a_task_set_and_rewards_that_load(tmp_path):
+    from chief_of_staff.training.reward_functions import load_rewards
+    from chief_of_staff.training.tasks import load_task_set
+
+    folder = scaffold_department("hr", tmp_path / "departments")
+    tasks = load_task_set(folder, stop_on_error=True)
+    [reward] = load_rewards(folder, "hr")
+    assert tasks.train and tasks.heldout
+    assert reward(["Yes.", "no"], answer=["yes", "yes"]) == [1.0, 0.0]
