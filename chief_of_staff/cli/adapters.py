@@ -202,3 +202,23 @@ def export(
         fresh.save_pretrained(out_dir)
         tokenizer.save_pretrained(out_dir)
     out.print(f"exported {department} ({adapter.parameters} parameters) as {fmt.value} to {out_dir}")
+
+
+@adapters_app.command("import", help="Import a PEFT TinyLoRA adapter folder trained on the same base model.")
+@user_errors
+def import_(
+    department: str,
+    peft_dir: Annotated[Path, typer.Option("--from", help="Folder written by PEFT's save_pretrained.")],
+) -> None:
+    from chief_of_staff.tinylora.adapter_file import save_adapter
+    from chief_of_staff.tinylora.interop import import_peft
+    from chief_of_staff.tinylora.store import ADAPTER_FILE
+
+    settings = load_settings()
+    _department(settings, department)
+    with loading("Loading the base model"):
+        _, _, _, bank = _load_base(settings)
+    adapter = import_peft(peft_dir, bank.skeleton, department)
+    path = store_for(settings).folder(department) / ADAPTER_FILE
+    size = save_adapter(adapter, path)
+    out.print(f"imported {adapter.parameters} parameters from {peft_dir} into {path} ({size} bytes)")

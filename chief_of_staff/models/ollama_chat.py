@@ -56,10 +56,6 @@ class OllamaChatModel(LocalChatModel):
         return self.context_window_tokens
 
     @property
-    def parameter_count(self) -> int | None:
-        return None  # Ollama reports only a rounded label such as "135M"; see info()
-
-    @property
     def device(self) -> str:
         return f"ollama:{self.host}"
 

@@ -50,6 +50,11 @@ def test_train_saves_adapter_and_report_then_list_eval_export(toy_department, is
     lora = json.loads((isolated_config / "export-lora" / "adapter_config.json").read_text())
     assert lora["r"] == 8 and lora["lora_alpha"] == 8
 
+    trained_v = load_adapter(store / "adapter.tinylora.json").v
+    imported = cos("adapters", "import", "toy", "--from", str(isolated_config / "export-peft"))
+    assert imported.exit_code == 0 and "imported 13 parameters" in imported.stdout, imported.output
+    assert torch.equal(load_adapter(store / "adapter.tinylora.json").v, trained_v), "PEFT round trip is exact"
+
 
 def test_ctrl_c_keeps_the_checkpoint_and_resume_finishes(toy_department, tiny_model_dir, isolated_config):
     settings = load_settings()
