@@ -76,6 +76,12 @@ class AdapterBank:
         if self.active == name:
             self.active_R = R
 
+    def clear(self) -> None:
+        """Forget every adapter (the model answers as the plain base model)."""
+        self.adapters.clear()
+        self._R.clear()
+        self.activate(None)
+
     def activate(self, name: str | None) -> None:
         """Make `name`'s adapter answer (None: the plain base model). Costs a dictionary lookup."""
         if name is not None and name not in self._R:

@@ -27,7 +27,9 @@ def bank_for(model: nn.Module, cache_dir: Path, r: int = 2) -> AdapterBank:
 def load_department_adapters(
     bank: AdapterBank, departments: dict[str, Department], store: AdapterStore
 ) -> dict[str, str]:
-    """Add every department's adapter that loads; returns {department: problem} for those that did not."""
+    """Make the bank hold exactly the departments' adapters that load; returns {department: problem} for the
+    others. A model reused within one process (a server, the tests) never keeps an adapter that is gone."""
+    bank.clear()
     problems = {}
     for name, department in departments.items():
         path = store.find(department)
