@@ -41,6 +41,9 @@ def load_adapters(settings: Settings, chat_model: LocalChatModel, registry: Regi
         return None
     store = AdapterStore(settings.data_dir / "adapters")
     if not any(store.find(d) for d in registry.departments.values()):
+        attached = getattr(chat_model.hf_model, "_tinylora_bank", None)
+        if attached is not None:
+            attached.clear()  # a model reused in this process answers as the plain base model again
         return None  # nothing to attach: keep the plain model (no wrapper overhead)
     bank = bank_for(chat_model.hf_model, settings.cache_dir)
     load_department_adapters(bank, registry.departments, store)
