@@ -8,6 +8,7 @@ and the department's reward functions made never-raising.
 
 from __future__ import annotations
 
+import functools
 import tempfile
 import time
 from collections.abc import Callable
@@ -76,10 +77,24 @@ class _StepCallback(TrainerCallback):
 
 
 def _dataset(system_prompt: str, tasks: list[dict[str, Any]]):
+    """Prompts and task indexes only: task fields may mix types (a number here, a word there) or nest, which
+    Arrow columns cannot hold, so rewards look the fields up by index (see _with_task_fields)."""
     from datasets import Dataset
 
-    return Dataset.from_list([{**{k: v for k, v in t.items() if k != "prompt"},
-                               "prompt": task_messages(system_prompt, t)} for t in tasks])
+    return Dataset.from_list([{"prompt": task_messages(system_prompt, t), "task_index": i}
+                              for i, t in enumerate(tasks)])
+
+
+def _with_task_fields(reward: RewardFunction, tasks: list[dict[str, Any]]) -> RewardFunction:
+    """`reward` called with the task fields of each completion's task, as TRL would pass dataset columns."""
+    keys = sorted({k for t in tasks for k in t if k != "prompt"})
+
+    @functools.wraps(reward)
+    def wrapper(completions: list[Any], task_index: list[int], **kwargs: Any) -> list[float | None]:
+        fields = {k: [tasks[i].get(k) for i in task_index] for k in keys}
+        return reward(completions, **{**kwargs, **fields})
+
+    return wrapper
 
 
 def train_grpo(
@@ -121,7 +136,8 @@ def train_grpo(
                 bf16=False, fp16=False,
             )
             trainer = GRPOTrainer(
-                model=model, reward_funcs=rewards, args=config, train_dataset=_dataset(system_prompt, tasks),
+                model=model, reward_funcs=[_with_task_fields(r, tasks) for r in rewards], args=config,
+                train_dataset=_dataset(system_prompt, tasks),
                 processing_class=tokenizer, optimizers=(optimizer, None),
                 callbacks=[_StepCallback(state, trainable, optimizer, checkpoint_folder, on_step)],
             )

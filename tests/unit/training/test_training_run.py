@@ -117,3 +117,14 @@ def test_answers_name_the_adapter_in_the_trace(toy_department):
 def test_train_unknown_department_exits_2():
     result = cos("adapters", "train", "astrology")
     assert result.exit_code == 2 and "choose one of" in result.stderr
+
+
+def test_task_fields_may_mix_types(isolated_config):
+    from tests.unit.training.conftest import write_toy_department
+
+    rows = [{"id": f"t{i}", "split": "heldout" if i < 2 else "train", "prompt": "Answer.",
+             "answer": 12.5 if i % 2 else "yes", "rules": {"max_words": 3} if i % 3 else {"end_with": "#x"}}
+            for i in range(6)]
+    write_toy_department(isolated_config, [json.dumps(r) for r in rows])
+    result = cos("adapters", "train", "toy", "--steps", "1")
+    assert result.exit_code == 0, result.output
