@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from chief_of_staff.cli.common import err, loading, read_tasks, user_errors
+from chief_of_staff.cli.common import EXIT_INTERRUPTED, err, loading, read_tasks, user_errors
 from chief_of_staff.session import open_session
 from chief_of_staff.settings import load_settings
 from chief_of_staff.threads import new_thread_id, remember_last_thread
@@ -76,4 +76,4 @@ def ask(
                     err.print(f"[yellow]notice:[/] {notice}")
                 err.print(f"[dim]— {trace_line(result)}[/]")
             if result.stopped:  # Ctrl-C ends the batch; the stopped answer is already saved in its thread
-                raise typer.Exit(130)
+                raise typer.Exit(EXIT_INTERRUPTED)

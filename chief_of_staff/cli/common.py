@@ -19,6 +19,7 @@ out = Console(highlight=False, soft_wrap=True)
 err = Console(stderr=True, highlight=False, soft_wrap=True)
 
 EXIT_USER_ERROR = 2
+EXIT_INTERRUPTED = 130  # the shell's code for Ctrl-C
 F = TypeVar("F", bound=Callable[..., Any])
 
 
@@ -39,7 +40,7 @@ def quiet_libraries() -> None:
 
 
 def user_errors(command: F) -> F:
-    """Print a ChiefOfStaffError as one red line and exit 2 instead of showing a traceback."""
+    """Print a ChiefOfStaffError as one red line and exit 2 (Ctrl-C: exit 130) instead of a traceback."""
 
     @functools.wraps(command)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -48,6 +49,9 @@ def user_errors(command: F) -> F:
         except ChiefOfStaffError as exc:
             err.print(f"[bold red]error:[/] {exc}", markup=True, highlight=False)
             raise typer.Exit(EXIT_USER_ERROR) from None
+        except KeyboardInterrupt:
+            err.print("\n[yellow]interrupted[/]")
+            raise typer.Exit(EXIT_INTERRUPTED) from None
 
     return wrapper  # type: ignore[return-value]
 
