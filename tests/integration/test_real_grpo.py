@@ -38,7 +38,9 @@ def probability_of_yes(model, tokenizer, system_prompt, tasks) -> float:
 def test_grpo_raises_the_probability_of_the_rewarded_answer(isolated_config):
     rows = [{"id": f"t{i}", "split": "heldout" if i % 4 == 0 else "train",
              "prompt": f"Is {thing} a plant? Answer yes or no.", "answer": "yes"} for i, thing in enumerate(THINGS)]
-    write_toy_department(isolated_config, [json.dumps(r) for r in rows])
+    training = ('max_completion_length = 2\nnum_generations = 8\nlearning_rate = 0.005\n'
+                'system_prompt = "Answer every question with one word: yes or no."\n')
+    write_toy_department(isolated_config, [json.dumps(r) for r in rows], training)
     settings = load_settings()
     department = discover_departments(settings).departments["toy"]
     tasks = load_task_set(department.folder)
@@ -46,7 +48,7 @@ def test_grpo_raises_the_probability_of_the_rewarded_answer(isolated_config):
     bank = bank_for(model, settings.cache_dir)
     before = probability_of_yes(model, tokenizer, department.training_system_prompt, tasks.train)
     report = train_department(model=model, tokenizer=tokenizer, bank=bank, department=department, tasks=tasks,
-                              request=TrainRequest(steps=4, seed=0, learning_rate=0.05),
+                              request=TrainRequest(steps=4, seed=0),
                               folder=isolated_config / "store" / "toy", model_name="SmolLM2")
     from chief_of_staff.tinylora.adapter_file import load_adapter
 
@@ -54,4 +56,5 @@ def test_grpo_raises_the_probability_of_the_rewarded_answer(isolated_config):
     bank.activate("toy")
     after = probability_of_yes(model, tokenizer, department.training_system_prompt, tasks.train)
     assert report["params"] == 13 and report["steps"] == 4
+    print(f"P(yes) {before:.3f} -> {after:.3f}; rewards {report['reward_curve']}")
     assert after > before, f"P(yes) {before:.3f} -> {after:.3f}; rewards {report['reward_curve']}"

@@ -17,12 +17,14 @@ REWARDS = [reward_yes]
 '''
 
 
-def write_toy_department(parent: Path, lines: list[str] | None = None) -> Path:
+TINY_TRAINING = "max_completion_length = 3\nmax_steps = 3\nnum_generations = 2\nlearning_rate = 0.05\n"
+
+
+def write_toy_department(parent: Path, lines: list[str] | None = None, training: str = TINY_TRAINING) -> Path:
     folder = parent / "departments" / "toy"
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "department.toml").write_text(
-        'name = "toy"\ndescription = "Says yes."\nexamples = ["say yes"]\n\n'
-        "[training]\nmax_completion_length = 3\nmax_steps = 3\nnum_generations = 2\nlearning_rate = 0.05\n"
+        f'name = "toy"\ndescription = "Says yes."\nexamples = ["say yes"]\n\n[training]\n{training}'
     )
     (folder / "prompt.md").write_text("You say yes.")
     (folder / "rewards.py").write_text(REWARDS)
