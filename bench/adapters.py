@@ -12,12 +12,11 @@ from __future__ import annotations
 
 import argparse
 import copy
-import statistics
 import tempfile
-import time
 from pathlib import Path
 
 import torch
+from timing import median_ms  # bench/timing.py (scripts run from bench/ have it on sys.path)
 
 from chief_of_staff.models.embedded import load_local_model
 from chief_of_staff.settings import load_settings
@@ -28,16 +27,6 @@ from chief_of_staff.tinylora.runtime import bank_for
 from chief_of_staff.tinylora.spec import TinyLoraSpec
 
 DEPARTMENTS = ("security", "content", "finance")
-
-
-def median_ms(fn, repeats: int) -> float:
-    fn()
-    samples = []
-    for _ in range(repeats):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
 
 
 def forward_times(model, repeats: int) -> tuple[float, float]:

@@ -10,9 +10,7 @@ is the graph turn minus the direct call (goal: <= 10 ms).
 from __future__ import annotations
 
 import argparse
-import statistics
 import tempfile
-import time
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +18,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langgraph.checkpoint.memory import InMemorySaver
+from timing import median_ms  # bench/timing.py (scripts run from bench/ have it on sys.path)
 
 from chief_of_staff.context import Context, load_router
 from chief_of_staff.graph import build_graph
@@ -54,14 +53,7 @@ class InstantChatModel(BaseChatModel):
 
 
 def per_turn_ms(fn, turns: int) -> float:
-    for _ in range(5):
-        fn()
-    samples = []
-    for _ in range(turns):
-        started = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - started) * 1000)
-    return statistics.median(samples)
+    return median_ms(fn, turns, warmup=5)
 
 
 def main() -> None:
