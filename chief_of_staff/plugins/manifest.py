@@ -54,6 +54,9 @@ class TrainingPolicy(BaseModel):
     max_steps: int = Field(30, ge=1, description="GRPO steps unless --steps says otherwise.")
     num_generations: int = Field(8, ge=2, description="Answers sampled per task (the GRPO group).")
     learning_rate: float = Field(0.005, gt=0, description="AdamW learning rate for v.")
+    reward_weights: list[float] | None = Field(
+        None, description="Weight of each function in REWARDS (TRL's reward_weights); default: all 1.0."
+    )
     system_prompt: str = Field(
         "", description="System message for task-set prompts; empty: a short one naming the department."
     )

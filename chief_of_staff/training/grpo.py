@@ -43,6 +43,7 @@ class GrpoOptions:
     beta: float = 0.0
     epsilon: float = 0.2
     scale_rewards: str = "group"
+    reward_weights: list[float] | None = None
     seed: int = 0
 
 
@@ -131,6 +132,7 @@ def train_grpo(
                 num_generations=options.num_generations, max_completion_length=options.max_completion_length,
                 learning_rate=options.learning_rate, lr_scheduler_type="constant", beta=options.beta,
                 epsilon=options.epsilon, scale_rewards=options.scale_rewards, temperature=options.temperature,
+                reward_weights=options.reward_weights,
                 seed=options.seed + state.step, logging_steps=1, save_strategy="no", report_to=[],
                 gradient_checkpointing=False, disable_tqdm=True, use_cpu=not torch.cuda.is_available(),
                 bf16=False, fp16=False,

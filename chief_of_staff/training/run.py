@@ -58,6 +58,11 @@ def train_department(
     run_started = time.perf_counter()
     policy = department.manifest.training
     rewards = load_rewards(department.folder, department.name)
+    if policy.reward_weights is not None and len(policy.reward_weights) != len(rewards):
+        raise ChiefOfStaffError(
+            f"{department.name}: [training] reward_weights has {len(policy.reward_weights)} weights but rewards.py "
+            f"defines {len(rewards)} reward functions; give one weight per function in REWARDS"
+        )
     spec = spec_for_params(request.params, bank.skeleton.num_modules)
     steps = request.steps or policy.max_steps
     learning_rate = request.learning_rate or policy.learning_rate
@@ -79,7 +84,7 @@ def train_department(
     on_phase(f"training {spec.trainable_parameters(bank.skeleton.num_modules)} parameters")
     options = GrpoOptions(max_steps=steps, num_generations=policy.num_generations,
                           max_completion_length=policy.max_completion_length,
-                          learning_rate=learning_rate, seed=request.seed)
+                          learning_rate=learning_rate, reward_weights=policy.reward_weights, seed=request.seed)
     trainable = train_grpo(model=model, tokenizer=tokenizer, bank=bank, spec=spec,
                            system_prompt=department.training_system_prompt, tasks=tasks.train, rewards=rewards,
                            options=options, state=state, checkpoint_folder=folder, on_step=on_step)

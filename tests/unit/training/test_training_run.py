@@ -128,3 +128,13 @@ def test_task_fields_may_mix_types(isolated_config):
     write_toy_department(isolated_config, [json.dumps(r) for r in rows])
     result = cos("adapters", "train", "toy", "--steps", "1")
     assert result.exit_code == 0, result.output
+
+
+def test_reward_weights_from_the_manifest_reach_the_trainer(isolated_config):
+    from tests.unit.training.conftest import TINY_TRAINING, write_toy_department
+
+    write_toy_department(isolated_config, training=TINY_TRAINING + "reward_weights = [0.5]\n")
+    assert cos("adapters", "train", "toy", "--steps", "1").exit_code == 0
+    write_toy_department(isolated_config, training=TINY_TRAINING + "reward_weights = [0.5, 0.5]\n")
+    mismatched = cos("adapters", "train", "toy", "--steps", "1")
+    assert mismatched.exit_code == 2 and "one weight per function" in mismatched.stderr
