@@ -8,7 +8,6 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from chief_of_staff.context import Context, load_context
-from chief_of_staff.errors import UnknownDepartmentError
 from chief_of_staff.graph import build_graph
 from chief_of_staff.plugins.discovery import Registry, discover_departments
 from chief_of_staff.settings import Settings
@@ -31,8 +30,8 @@ def open_session(settings: Settings, department: str | None = None) -> Iterator[
     registry = discover_departments(settings)
     for broken in registry.broken:
         log.warning("skipped broken department plugin %s: %s (fix: %s)", broken.path, broken.error, broken.fix)
-    if department and department not in registry.departments:
-        raise UnknownDepartmentError.naming(department, registry.departments)
+    if department:
+        registry.require(department)  # fail before the slow model load
     context = load_context(settings, registry, forced_department=department)
     with open_checkpointer(settings.threads_db) as checkpointer:
         yield Session(settings, registry, context, build_graph(checkpointer))

@@ -13,7 +13,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from chief_of_staff.cli.common import err, loading, out, user_errors
-from chief_of_staff.errors import UnknownDepartmentError
 from chief_of_staff.plugins.discovery import discover_departments
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.settings import Settings, load_settings
@@ -35,10 +34,7 @@ def store_for(settings: Settings) -> AdapterStore:
 
 
 def _department(settings: Settings, name: str) -> Department:
-    registry = discover_departments(settings)
-    if name not in registry.departments:
-        raise UnknownDepartmentError.naming(name, registry.departments)
-    return registry.departments[name]
+    return discover_departments(settings).require(name)
 
 
 def _load_base(settings: Settings):
@@ -102,6 +98,7 @@ def train(
 @adapters_app.command("eval", help="Held-out metric of a department with and without its adapter.")
 @user_errors
 def eval_(department: str, json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
+    from chief_of_staff.training.reward_functions import load_rewards
     from chief_of_staff.training.run import held_out_metric
     from chief_of_staff.training.tasks import load_task_set
 
@@ -115,8 +112,9 @@ def eval_(department: str, json_output: Annotated[bool, typer.Option("--json")] 
         model, tokenizer, _, bank = _load_base(settings)
         bank.add(department, load_adapter(path))
     with loading(f"Evaluating {len(tasks.heldout)} held-out tasks twice"):
-        before = held_out_metric(model, tokenizer, bank, dept, tasks, None)
-        after = held_out_metric(model, tokenizer, bank, dept, tasks, department)
+        metric = load_rewards(dept.folder, department)[0]
+        before = held_out_metric(model, tokenizer, bank, dept, tasks, metric, None)
+        after = held_out_metric(model, tokenizer, bank, dept, tasks, metric, department)
     result = {"department": department, "adapter": str(path), "metric": before.metric, "n": before.n,
               "before": round(before.score, 4), "after": round(after.score, 4)}
     if json_output:

@@ -10,7 +10,6 @@ import typer
 from rich.table import Table
 
 from chief_of_staff.cli.common import out, user_errors
-from chief_of_staff.errors import UnknownDepartmentError
 from chief_of_staff.plugins.discovery import discover_departments, load_department
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.plugins.scaffold import scaffold_department
@@ -58,10 +57,7 @@ def list_departments(json_output: Annotated[bool, typer.Option("--json")] = Fals
 @departments_app.command("show", help="One department's manifest, prompt and hooks.")
 @user_errors
 def show(name: str, json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
-    registry = discover_departments(load_settings())
-    if name not in registry.departments:
-        raise UnknownDepartmentError.naming(name, registry.departments)
-    d = registry.departments[name]
+    d = discover_departments(load_settings()).require(name)
     details = {**_summary(d), "keywords": d.manifest.keywords, "tiers": d.manifest.tiers.model_dump(),
                "routing_examples": d.manifest.examples, "system_prompt": d.system_prompt}
     if json_output:

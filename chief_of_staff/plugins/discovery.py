@@ -16,7 +16,7 @@ from pathlib import Path
 
 from pydantic import ValidationError
 
-from chief_of_staff.errors import PluginError
+from chief_of_staff.errors import PluginError, UnknownDepartmentError
 from chief_of_staff.plugins.manifest import (
     HOOK_NAMES,
     HOOKS_FILE,
@@ -47,6 +47,12 @@ class Registry:
 
     departments: dict[str, Department] = field(default_factory=dict)
     broken: list[BrokenPlugin] = field(default_factory=list)
+
+    def require(self, name: str) -> Department:
+        """The department called `name`, or an error listing the known ones."""
+        if name not in self.departments:
+            raise UnknownDepartmentError.naming(name, self.departments)
+        return self.departments[name]
 
     @property
     def fallback(self) -> Department | None:

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from chief_of_staff.training.reward_functions import RewardFunction
+from chief_of_staff.training.tasks import task_columns
 
 
 @dataclass
@@ -47,6 +48,5 @@ def evaluate(model, tokenizer, system_prompt: str, tasks: list[dict[str, Any]], 
              max_new_tokens: int, on_batch: Callable[[int], None] | None = None) -> EvalResult:
     answers = greedy_answers(model, tokenizer, [task_messages(system_prompt, t) for t in tasks], max_new_tokens,
                              on_batch=on_batch)
-    columns = {k: [t.get(k) for t in tasks] for k in tasks[0] if k not in ("prompt",)}
-    scores = [s for s in metric(answers, **columns) if s is not None]
+    scores = [s for s in metric(answers, **task_columns(tasks)) if s is not None]
     return EvalResult(metric=metric.__name__, n=len(scores), score=sum(scores) / len(scores) if scores else 0.0)

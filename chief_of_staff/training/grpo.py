@@ -25,6 +25,7 @@ from chief_of_staff.tinylora.spec import TinyLoraSpec
 from chief_of_staff.training.checkpoint import TrainingState, save_checkpoint
 from chief_of_staff.training.evaluate import task_messages
 from chief_of_staff.training.reward_functions import RewardFunction
+from chief_of_staff.training.tasks import task_columns
 
 
 class TrainingInterrupted(ChiefOfStaffError):
@@ -88,12 +89,10 @@ def _dataset(system_prompt: str, tasks: list[dict[str, Any]]):
 
 def _with_task_fields(reward: RewardFunction, tasks: list[dict[str, Any]]) -> RewardFunction:
     """`reward` called with the task fields of each completion's task, as TRL would pass dataset columns."""
-    keys = sorted({k for t in tasks for k in t if k != "prompt"})
 
     @functools.wraps(reward)
     def wrapper(completions: list[Any], task_index: list[int], **kwargs: Any) -> list[float | None]:
-        fields = {k: [tasks[i].get(k) for i in task_index] for k in keys}
-        return reward(completions, **{**kwargs, **fields})
+        return reward(completions, **{**kwargs, **task_columns([tasks[i] for i in task_index])})
 
     return wrapper
 

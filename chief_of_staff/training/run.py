@@ -23,7 +23,7 @@ from chief_of_staff.training.checkpoint import TrainingState, clear_checkpoint, 
 from chief_of_staff.training.evaluate import EvalResult, evaluate
 from chief_of_staff.training.grpo import GrpoOptions, train_grpo
 from chief_of_staff.training.report import write_report
-from chief_of_staff.training.reward_functions import load_rewards
+from chief_of_staff.training.reward_functions import RewardFunction, load_rewards
 from chief_of_staff.training.tasks import TaskSet
 
 
@@ -37,9 +37,10 @@ class TrainRequest:
 
 
 def held_out_metric(model, tokenizer, bank: AdapterBank, department: Department, tasks: TaskSet,
-                    adapter_name: str | None, trainable: Trainable | None = None) -> EvalResult:
-    """The held-out metric with the named adapter (or `trainable`, or nothing) active."""
-    metric = load_rewards(department.folder, department.name)[0]
+                    metric: RewardFunction, adapter_name: str | None,
+                    trainable: Trainable | None = None) -> EvalResult:
+    """The held-out `metric` (the department's first reward) with the named adapter (or `trainable`, or
+    nothing) active."""
     bank.activate(adapter_name)
     bank.trainable = trainable
     try:
@@ -78,7 +79,7 @@ def train_department(
     if state is None:
         clear_checkpoint(folder)
         on_phase("evaluating the base model on the held-out tasks")
-        before = held_out_metric(model, tokenizer, bank, department, tasks, None)
+        before = held_out_metric(model, tokenizer, bank, department, tasks, rewards[0], None)
         state = TrainingState(config={**config, "before": before.__dict__})
     before = EvalResult(**state.config["before"])
     on_phase(f"training {spec.trainable_parameters(bank.skeleton.num_modules)} parameters")
@@ -89,7 +90,7 @@ def train_department(
                            system_prompt=department.training_system_prompt, tasks=tasks.train, rewards=rewards,
                            options=options, state=state, checkpoint_folder=folder, on_step=on_step)
     on_phase("evaluating the adapter on the held-out tasks")
-    after = held_out_metric(model, tokenizer, bank, department, tasks, None, trainable)
+    after = held_out_metric(model, tokenizer, bank, department, tasks, rewards[0], None, trainable)
     report = {
         "department": department.name,
         "params": trainable.v.numel(),

@@ -33,6 +33,12 @@ class TaskSet:
         return shown + more
 
 
+def task_columns(tasks: list[dict[str, Any]]) -> dict[str, list[Any]]:
+    """Every task field but the prompt as a column (None where a task lacks it): how rewards receive them."""
+    keys = sorted({k for t in tasks for k in t if k != "prompt"})
+    return {k: [t.get(k) for t in tasks] for k in keys}
+
+
 def _check(row: Any, seen: set[str]) -> str | None:
     if not isinstance(row, dict):
         return "not a JSON object"
