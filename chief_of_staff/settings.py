@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -28,10 +28,36 @@ def default_config_file() -> Path:
     return Path(os.environ.get("COS_CONFIG") or Path(platformdirs.user_config_dir(APP_NAME)) / "config.toml")
 
 
+class BudgetCaps(BaseModel):
+    """Spend caps of a cloud tier in US dollars; None means no cap, 0 means never spend."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    daily_usd: float | None = Field(1.0, ge=0, description="Most spent per calendar day (local time).")
+    monthly_usd: float | None = Field(20.0, ge=0, description="Most spent per calendar month (local time).")
+
+
+class DepartmentCaps(BudgetCaps):
+    """A department's own caps over both cloud tiers; unset means only the tiers' caps apply."""
+
+    daily_usd: float | None = Field(None, ge=0, description="Most spent per calendar day (local time).")
+    monthly_usd: float | None = Field(None, ge=0, description="Most spent per calendar month (local time).")
+
+
+class Budgets(BaseModel):
+    """Caps per cloud tier and per department; a call must fit every cap that applies to it."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    sonnet: BudgetCaps = Field(default_factory=BudgetCaps)
+    opus: BudgetCaps = Field(default_factory=BudgetCaps)
+    departments: dict[str, DepartmentCaps] = Field(default_factory=dict, description="Extra caps per department.")
+
+
 class Settings(BaseSettings):
     """Every knob of the Chief of Staff, with its default."""
 
-    model_config = SettingsConfigDict(env_prefix="COS_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="COS_", env_nested_delimiter="__", extra="ignore")
 
     backend: Literal["transformers", "ollama"] = Field(
         "transformers", description="Local model runtime: in-process transformers or an Ollama server."
@@ -66,6 +92,22 @@ class Settings(BaseSettings):
         description="The converted model cache (safetensors) lives here.",
     )
 
+    offline: bool = Field(False, description="Never call Claude: escalations answer locally, marked.")
+    budgets: Budgets = Field(default_factory=Budgets, description="Cloud spend caps (COS_BUDGETS__SONNET__DAILY_USD).")
+    critical_amount: float = Field(1000.0, ge=0, description="A task naming a larger sum of money is critical.")
+    target_accuracy: float = Field(0.9, gt=0, le=1, description="Calibration target for the local answers.")
+    confidence_method: Literal["quantile", "min", "mean"] = Field(
+        "quantile", description="Statistic of the answer's token log-probs used as confidence."
+    )
+    confidence_quantile: float = Field(0.1, ge=0, le=1, description="Which quantile, for the 'quantile' method.")
+    agreement_samples: int = Field(
+        0, ge=0, le=16, description="Extra sampled answers compared for agreement (0: log-probs only)."
+    )
+    prices_file: Path | None = Field(None, description="Your own Claude price table (default: the shipped one).")
+    cloud_max_tokens: int = Field(1024, gt=0, le=32000, description="Most tokens Claude may write per answer.")
+    claude_timeout_s: float = Field(60.0, gt=0, description="Claude request timeout (the SDK's).")
+    claude_max_retries: int = Field(2, ge=0, le=10, description="Retries on 429, 5xx and timeouts (the SDK's).")
+
     @classmethod
     def settings_customise_sources(
         cls,
@@ -84,6 +126,10 @@ class Settings(BaseSettings):
     @property
     def threads_db(self) -> Path:
         return self.data_dir / "threads.sqlite"
+
+    @property
+    def ledger_db(self) -> Path:
+        return self.data_dir / "ledger.sqlite"
 
 
 def load_settings(**overrides: object) -> Settings:

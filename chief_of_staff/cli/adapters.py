@@ -55,6 +55,9 @@ def train(
     learning_rate: Annotated[float | None, typer.Option(help="AdamW learning rate (default: the department's).")] = (
         None
     ),
+    tasks_per_step: Annotated[
+        int | None, typer.Option(min=1, help="Tasks per GRPO step (default: the department's).")
+    ] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint.")] = False,
     skip_bad_lines: Annotated[bool, typer.Option(help="Train on the good lines of a task set with bad ones.")] = False,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Adapter store root (default: your data dir).")] = None,
@@ -70,7 +73,8 @@ def train(
     folder = (out_dir / department) if out_dir else store_for(settings).folder(department)
     with loading("Loading the base model"):
         model, tokenizer, source, bank = _load_base(settings)
-    request = TrainRequest(params=params, steps=steps, seed=seed, resume=resume, learning_rate=learning_rate)
+    request = TrainRequest(params=params, steps=steps, seed=seed, resume=resume, learning_rate=learning_rate,
+                           tasks_per_step=tasks_per_step)
     total = steps or dept.manifest.training.max_steps
     columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("reward {task.fields[reward]}"), TimeElapsedColumn(), TextColumn("left"),

@@ -53,6 +53,7 @@ class TrainingPolicy(BaseModel):
     max_completion_length: int = Field(8, ge=1, le=512, description="Tokens sampled per answer while training.")
     max_steps: int = Field(30, ge=1, description="GRPO steps unless --steps says otherwise.")
     num_generations: int = Field(8, ge=2, description="Answers sampled per task (the GRPO group).")
+    tasks_per_step: int = Field(1, ge=1, description="Tasks per GRPO step; more averages out one task's noise.")
     learning_rate: float = Field(0.005, gt=0, description="AdamW learning rate for v.")
     reward_weights: list[float] | None = Field(
         None, description="Weight of each function in REWARDS (TRL's reward_weights); default: all 1.0."

@@ -38,6 +38,7 @@ class GrpoOptions:
 
     max_steps: int = 30
     num_generations: int = 8
+    tasks_per_step: int = 1
     max_completion_length: int = 8
     learning_rate: float = 0.005
     temperature: float = 1.0
@@ -127,7 +128,8 @@ def train_grpo(
     try:
         with tempfile.TemporaryDirectory(prefix="cos-grpo-") as scratch:
             config = GRPOConfig(
-                output_dir=scratch, max_steps=remaining, per_device_train_batch_size=options.num_generations,
+                output_dir=scratch, max_steps=remaining,
+                per_device_train_batch_size=options.num_generations * options.tasks_per_step,
                 num_generations=options.num_generations, max_completion_length=options.max_completion_length,
                 learning_rate=options.learning_rate, lr_scheduler_type="constant", beta=options.beta,
                 epsilon=options.epsilon, scale_rewards=options.scale_rewards, temperature=options.temperature,

@@ -23,7 +23,8 @@ def markdown(r: dict[str, Any]) -> str:
 | trainable parameters | {r['params']} (u={r['spec']['u']}, groups={r['groups']}, r={r['spec']['r']}) |
 | adapter file | {r['bytes']} bytes |
 | base model | {r['base_model']} (fingerprint {r['base_fingerprint']}) |
-| steps | {r['steps']} GRPO steps, {r['num_generations']} samples per task, learning rate {r['learning_rate']} |
+| steps | {r['steps']} GRPO steps of {r.get('tasks_per_step', 1)} tasks, {r['num_generations']} samples per task |
+| learning rate | {r['learning_rate']} |
 | seed | {r['seed']} |
 | wall time | {r['wall_time_s']:.0f} s |
 | trained at | {r['trained_at']} |

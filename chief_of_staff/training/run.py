@@ -34,6 +34,7 @@ class TrainRequest:
     seed: int = 0
     resume: bool = False
     learning_rate: float | None = None  # None: the department's [training] learning_rate
+    tasks_per_step: int | None = None  # None: the department's [training] tasks_per_step
 
 
 def held_out_metric(model, tokenizer, bank: AdapterBank, department: Department, tasks: TaskSet,
@@ -67,7 +68,9 @@ def train_department(
     spec = spec_for_params(request.params, bank.skeleton.num_modules)
     steps = request.steps or policy.max_steps
     learning_rate = request.learning_rate or policy.learning_rate
-    config = {"spec": spec.to_dict(), "seed": request.seed, "learning_rate": learning_rate}
+    tasks_per_step = request.tasks_per_step or policy.tasks_per_step
+    config = {"spec": spec.to_dict(), "seed": request.seed, "learning_rate": learning_rate,
+              "tasks_per_step": tasks_per_step}
     state = load_checkpoint(folder) if request.resume else None
     if request.resume and state is None:
         raise ChiefOfStaffError(f"nothing to resume for {department.name}: no checkpoint in {folder}")
@@ -83,7 +86,7 @@ def train_department(
         state = TrainingState(config={**config, "before": before.__dict__})
     before = EvalResult(**state.config["before"])
     on_phase(f"training {spec.trainable_parameters(bank.skeleton.num_modules)} parameters")
-    options = GrpoOptions(max_steps=steps, num_generations=policy.num_generations,
+    options = GrpoOptions(max_steps=steps, num_generations=policy.num_generations, tasks_per_step=tasks_per_step,
                           max_completion_length=policy.max_completion_length,
                           learning_rate=learning_rate, reward_weights=policy.reward_weights, seed=request.seed)
     trainable = train_grpo(model=model, tokenizer=tokenizer, bank=bank, spec=spec,
@@ -100,6 +103,7 @@ def train_department(
         "base_fingerprint": bank.skeleton.base_fingerprint,
         "steps": state.step,
         "num_generations": policy.num_generations,
+        "tasks_per_step": tasks_per_step,
         "learning_rate": learning_rate,
         "seed": request.seed,
         "wall_time_s": round(time.perf_counter() - run_started, 1),  # this invocation, evaluations included

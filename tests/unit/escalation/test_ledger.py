@@ -1,0 +1,105 @@
+"""The spend ledger: reserve before a call, settle after, never over a cap, even from many processes at once."""
+
+import datetime as dt
+import multiprocessing as mp
+import sqlite3
+
+import pytest
+
+from chief_of_staff.escalation.ledger import BudgetExceededError, Ledger
+from chief_of_staff.escalation.policy import Tier
+from chief_of_staff.settings import BudgetCaps, Budgets, DepartmentCaps
+
+NOW = dt.datetime(2026, 11, 28, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def ledger_with(tmp_path, sonnet=BudgetCaps(daily_usd=1.0, monthly_usd=5.0), **departments) -> Ledger:
+    return Ledger(tmp_path / "ledger.sqlite", Budgets(sonnet=sonnet, departments=departments))
+
+
+def test_settled_call_counts_its_actual_cost_not_its_estimate(tmp_path):
+    ledger = ledger_with(tmp_path)
+    reservation = ledger.reserve(Tier.SONNET, "security", "claude-sonnet-5-5", 0.30, now=NOW)
+    assert ledger.budget_left(Tier.SONNET, "security", NOW) == pytest.approx(0.70)
+    ledger.settle(reservation, actual_usd=0.05, input_tokens=1000, output_tokens=300)
+    assert ledger.budget_left(Tier.SONNET, "security", NOW) == pytest.approx(0.95)
+
+
+def test_call_over_the_cap_is_refused_naming_the_cap(tmp_path):
+    ledger = ledger_with(tmp_path)
+    ledger.reserve(Tier.SONNET, "content", "m", 0.90, now=NOW)
+    with pytest.raises(BudgetExceededError, match="daily cap"):
+        ledger.reserve(Tier.SONNET, "content", "m", 0.20, now=NOW)
+
+
+def test_zero_budget_refuses_every_call(tmp_path):
+    ledger = ledger_with(tmp_path, sonnet=BudgetCaps(daily_usd=0.0, monthly_usd=None))
+    with pytest.raises(BudgetExceededError):
+        ledger.reserve(Tier.SONNET, "content", "m", 0.0, now=NOW)
+
+
+def test_department_cap_applies_on_top_of_the_tier_cap(tmp_path):
+    ledger = ledger_with(tmp_path, finance=DepartmentCaps(daily_usd=0.10))
+    ledger.reserve(Tier.SONNET, "finance", "m", 0.08, now=NOW)
+    with pytest.raises(BudgetExceededError, match="department finance"):
+        ledger.reserve(Tier.SONNET, "finance", "m", 0.05, now=NOW)
+    ledger.reserve(Tier.SONNET, "content", "m", 0.05, now=NOW)  # other departments only meet the tier cap
+
+
+def test_a_new_day_has_a_fresh_daily_cap_but_the_month_remembers(tmp_path):
+    ledger = ledger_with(tmp_path, sonnet=BudgetCaps(daily_usd=1.0, monthly_usd=1.5))
+    ledger.settle(ledger.reserve(Tier.SONNET, "c", "m", 1.0, now=NOW), actual_usd=1.0)
+    tomorrow = NOW + dt.timedelta(days=1)
+    assert ledger.budget_left(Tier.SONNET, "c", tomorrow) == pytest.approx(0.5)
+
+
+def test_stale_reservations_of_dead_processes_expire(tmp_path):
+    ledger = ledger_with(tmp_path)
+    ledger.reserve(Tier.SONNET, "c", "m", 0.9, now=NOW)  # never settled
+    later = NOW + dt.timedelta(hours=1)
+    ledger.reserve(Tier.SONNET, "c", "m", 0.9, now=later)
+
+
+def test_summary_shows_spend_budget_left_and_saving_against_all_sonnet(tmp_path):
+    ledger = ledger_with(tmp_path)
+    ledger.record_local(Tier.LOCAL, "content", "SmolLM2", sonnet_equivalent_usd=0.004, now=NOW)
+    ledger.record_local(Tier.SENSITIVE_LOCAL, "finance", "SmolLM2", sonnet_equivalent_usd=0.006, now=NOW)
+    ledger.settle(ledger.reserve(Tier.SONNET, "security", "s", 0.02, sonnet_equivalent_usd=0.01, now=NOW),
+                  actual_usd=0.01)
+    summary = ledger.summary(now=NOW)
+    assert summary["answers"] == 3 and summary["local_share"] == pytest.approx(2 / 3)
+    assert summary["cost_usd"] == pytest.approx(0.01)
+    assert summary["all_sonnet_usd"] == pytest.approx(0.02)
+    assert summary["saving_usd"] == pytest.approx(0.01)
+    assert [row["department"] for row in summary["by_department"]] == ["content", "finance", "security"]
+    assert summary["budget_left"]["tier 2 (Claude Sonnet)"][0]["left_usd"] == pytest.approx(0.99)
+
+
+def _escalate_many(path: str, count: int, results) -> None:
+    ledger = Ledger(__import__("pathlib").Path(path), Budgets(sonnet=BudgetCaps(daily_usd=0.25, monthly_usd=None)))
+    made = 0
+    for i in range(count):
+        try:
+            reservation = ledger.reserve(Tier.SONNET, "security", "m", 0.02, now=NOW)
+        except BudgetExceededError:
+            continue
+        ledger.settle(reservation, actual_usd=0.02 if i % 2 else 0.015)  # actual never above the estimate
+        made += 1
+    results.put(made)
+
+
+def test_fifty_escalations_from_several_processes_never_overspend(tmp_path):
+    path = tmp_path / "ledger.sqlite"
+    Ledger(path, Budgets())  # create the schema once
+    ctx = mp.get_context("spawn")
+    results = ctx.Queue()
+    workers = [ctx.Process(target=_escalate_many, args=(str(path), 10, results)) for _ in range(5)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    made = sum(results.get(timeout=5) for _ in workers)
+    with sqlite3.connect(path) as db:
+        spent, calls = db.execute("SELECT SUM(actual_usd), COUNT(*) FROM spend WHERE status = 'settled'").fetchone()
+    assert calls == made and 0 < made < 50
+    assert spent <= 0.25 + 1e-9
