@@ -1,5 +1,12 @@
 """Domain errors: each carries a message a user can act on. Only cli/ turns them into exit codes."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from chief_of_staff.models.claude import ClaudeUsage
+
 
 class ChiefOfStaffError(Exception):
     """Base class: the message says what went wrong and how to fix it."""
@@ -40,3 +47,42 @@ class UnknownDepartmentError(ChiefOfStaffError):
 
 class EmptyTaskError(ChiefOfStaffError):
     """The task has no text."""
+
+
+class CloudError(ChiefOfStaffError):
+    """A call to Claude failed. `usage` is what the API had reported before the failure (None when nothing was),
+    so the ledger charges only that; `retry_after` is the wait in seconds the API asked for, when it asked."""
+
+    def __init__(self, message: str, usage: ClaudeUsage | None = None, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.usage = usage
+        self.retry_after = retry_after
+
+
+class CloudRateLimitedError(CloudError):
+    """The Anthropic API kept answering 429 (rate limit) after the SDK's retries."""
+
+
+class CloudServerError(CloudError):
+    """The Anthropic API kept failing (5xx, 529 overloaded) after the SDK's retries, or failed mid-stream."""
+
+
+class CloudTimeoutError(CloudError):
+    """The Anthropic API did not answer within the timeout, after the SDK's retries."""
+
+
+class CloudBadResponseError(CloudError):
+    """The Anthropic API answered with a malformed body, or the stream was cut before message_stop."""
+
+
+class CloudUnavailableError(CloudError):
+    """Claude cannot be used: no API key, a rejected key, or the API cannot be reached."""
+
+
+class SensitiveDataBlockedError(ChiefOfStaffError):
+    """The payload holds sensitive data (or the thread is marked sensitive), so nothing was sent to the cloud.
+    `kinds` names what was found (e.g. "card_number"), never the values."""
+
+    def __init__(self, message: str, kinds: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.kinds = kinds
