@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from chief_of_staff.escalation.escalate import Escalation
 from chief_of_staff.models.base import LocalChatModel
 from chief_of_staff.plugins.discovery import Registry, discover_departments
 from chief_of_staff.plugins.manifest import Department
@@ -23,6 +24,9 @@ class Context:
     history_turns: int = 6
     max_new_tokens: int = 192
     adapters: AdapterBank | None = None  # departments' TinyLoRA adapters on the local model (transformers only)
+    escalation: Escalation | None = None  # Claude, prices and the ledger; None: local only, nothing recorded
+    critical: bool = False  # the user marked this task critical (`--critical`)
+    private: bool = False  # the user marked this thread private: it never leaves the machine (`--private`)
 
 
 def load_router(settings: Settings, registry: Registry) -> Router:
@@ -52,11 +56,13 @@ def load_adapters(settings: Settings, chat_model: LocalChatModel, registry: Regi
 
 def load_context(settings: Settings, registry: Registry | None = None, **overrides: object) -> Context:
     """Everything the graph needs, built from the settings (loads the model: seconds)."""
+    from chief_of_staff.escalation.escalate import load_escalation
     from chief_of_staff.models.factory import load_chat_model
 
     registry = registry or discover_departments(settings)
     chat_model = load_chat_model(settings)
     return Context(
+        escalation=load_escalation(settings, list(registry.departments.values())),
         chat_model=chat_model,
         adapters=load_adapters(settings, chat_model, registry),
         router=load_router(settings, registry),

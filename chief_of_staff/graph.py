@@ -1,9 +1,13 @@
-"""The Chief of Staff graph: route -> department -> respond, read top to bottom.
+"""The Chief of Staff graph: route -> assess -> department -> decide -> [escalate] -> respond, top to bottom.
 
     route       scores the task against every department (or takes `--department`)
+    assess      sensitivity (sticky for the thread) and criticality, from the user's task only
     department  answers on the local model with the department's system prompt, its TinyLoRA adapter when it
-                has one, and the thread's history
-    respond     writes the trace: department, route score, model, backend, adapter, tokens in/out, latency
+                has one, and the thread's history; measures the answer's confidence from its log-probs
+    decide      the pure tier policy (escalation/policy.py): tier, model and reasons
+    escalate    only for a cloud tier: Claude streams the answer, replacing the local one; any failure keeps
+                the local answer, marked with what would have happened
+    respond     writes the trace and records the answer in the spend ledger
 
 Threads persist through whatever checkpointer is passed to `build_graph` (SqliteSaver in the CLI).
 """
@@ -11,8 +15,11 @@ Threads persist through whatever checkpointer is passed to `build_graph` (Sqlite
 from __future__ import annotations
 
 import time
+from dataclasses import asdict
+from typing import Literal
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
+from langgraph.config import get_stream_writer
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
@@ -20,6 +27,8 @@ from langgraph.types import Checkpointer
 from chief_of_staff.context import Context
 from chief_of_staff.context_budget import fit_prompt
 from chief_of_staff.errors import EmptyTaskError, UnknownDepartmentError
+from chief_of_staff.escalation import escalate as cloud
+from chief_of_staff.escalation.policy import Decision, Tier
 from chief_of_staff.state import ChiefOfStaffState
 
 ROUTING_PREFIX_CHARS = 4000  # a 100 KB task is routed on its opening, as a person would skim it
@@ -45,6 +54,17 @@ def route(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
         return {"department": ctx.forced_department, "route_score": 1.0, "started_at": time.time(), "notices": []}
     verdict = ctx.router.route(task[:ROUTING_PREFIX_CHARS])
     return {"department": verdict.department, "route_score": verdict.score, "started_at": time.time(), "notices": []}
+
+
+def assess(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
+    ctx = runtime.context
+    task, _ = _current_task(state)
+    settings = ctx.escalation.settings if ctx.escalation else None
+    kinds, reasons = cloud.assess(
+        task, ctx.departments[state["department"]], state.get("sensitive_kinds", []), ctx.private, ctx.critical,
+        settings.critical_amount if settings else 1000.0,
+    )
+    return {"sensitive_kinds": kinds, "critical_reasons": reasons}
 
 
 def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
@@ -74,13 +94,88 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
         response_metadata=reply.response_metadata,
         usage_metadata=reply.usage_metadata,
     )
-    return {"messages": [answer], "notices": state.get("notices", []) + prompt.notices, "adapter": adapter}
+    settings = ctx.escalation.settings if ctx.escalation else None
+    confidence = (cloud.answer_confidence(reply.response_metadata.get("logprobs", []), settings)
+                  if settings else None)
+    kept = history[-ctx.history_turns:] if ctx.history_turns else []
+    cloud_chars = len(department.system_prompt) + len(task) + sum(len(m.text) for m in kept)
+    return {"messages": [answer], "notices": state.get("notices", []) + prompt.notices, "adapter": adapter,
+            "confidence": confidence, "prompt_chars": cloud_chars}
+
+
+def decide(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
+    ctx = runtime.context
+    decision = cloud.decide_tier(ctx.escalation, ctx.departments[state["department"]], state.get("confidence"),
+                                 state.get("sensitive_kinds", []), state.get("critical_reasons", []),
+                                 state.get("prompt_chars", 0))
+    return {"decision": {**asdict(decision), "tier": int(decision.tier)}, "cloud": {}}
+
+
+def route_after_decision(state: ChiefOfStaffState) -> Literal["escalate", "respond"]:
+    return "escalate" if Tier(state["decision"]["tier"]).is_cloud else "respond"
+
+
+def _cloud_messages(history: list[BaseMessage], task: str, turns: int) -> list[dict[str, str]]:
+    """The thread as Messages-API turns: user first, roles alternating (same-role neighbours joined)."""
+    turns_kept = history[-turns:] if turns else []
+    out: list[dict[str, str]] = []
+    for message in [*turns_kept, HumanMessage(task)]:
+        role = "user" if isinstance(message, HumanMessage) else "assistant"
+        if out and out[-1]["role"] == role:
+            out[-1]["content"] += "\n\n" + message.text
+        elif out or role == "user":
+            out.append({"role": role, "content": message.text})
+    return out
+
+
+def escalate(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
+    ctx = runtime.context
+    department = ctx.departments[state["department"]]
+    task, history = _current_task(state)
+    local = state["messages"][-1]
+    decision = Decision(**{**state["decision"], "tier": Tier(state["decision"]["tier"]),
+                                 "reasons": tuple(state["decision"]["reasons"])})
+    write = get_stream_writer()
+    write({"escalating": {"tier": int(decision.tier), "model": decision.model, "reason": decision.reasons[0]}})
+    outcome = cloud.escalate(
+        ctx.escalation, decision, department, department.system_prompt,
+        _cloud_messages(history, task, ctx.history_turns), state.get("prompt_chars", 0),
+        sensitive_thread=bool(state.get("sensitive_kinds")), on_text=lambda text: write({"cloud_token": text}),
+    )
+    update: dict = {"cloud": {"cost_usd": outcome.cost_usd, "usage": outcome.usage, "note": outcome.note,
+                              "answered": outcome.text is not None, "blocked": bool(outcome.blocked_kinds)}}
+    if outcome.blocked_kinds:  # the client's guard saw what the detector missed: the thread is sensitive now
+        update["sensitive_kinds"] = sorted(set(state.get("sensitive_kinds", [])) | set(outcome.blocked_kinds))
+    if outcome.text is not None:
+        update["messages"] = [AIMessage(
+            id=local.id, content=outcome.text, name=department.name,
+            response_metadata={"model_name": decision.model, "backend": "anthropic", "finish_reason": "stop"},
+            usage_metadata={"input_tokens": outcome.usage.get("input_tokens", 0),
+                            "output_tokens": outcome.usage.get("output_tokens", 0),
+                            "total_tokens": outcome.usage.get("input_tokens", 0)
+                            + outcome.usage.get("output_tokens", 0)},
+        )]
+    return update
 
 
 def respond(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
+    ctx = runtime.context
     answer = state["messages"][-1]
     metadata = answer.response_metadata
     usage = answer.usage_metadata or {}
+    decision, outcome = state.get("decision", {}), state.get("cloud", {})
+    tier = Tier(decision.get("tier", 1))
+    answered_by_cloud = bool(outcome.get("answered"))
+    if tier.is_cloud and not answered_by_cloud:
+        tier = Tier.SENSITIVE_LOCAL if outcome.get("blocked") else Tier.LOCAL
+    notices = list(state.get("notices", []))
+    if decision.get("warning"):
+        notices.append(decision["warning"])
+    if outcome.get("note"):
+        notices.append(outcome["note"])
+    department = ctx.departments[state["department"]]
+    threshold = ctx.escalation.threshold(department) if ctx.escalation else \
+        department.manifest.tiers.confidence_threshold
     trace = {
         "department": state["department"],
         "route_score": state["route_score"],
@@ -91,8 +186,22 @@ def respond(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
         "tokens_out": usage.get("output_tokens", 0),
         "latency_s": round(time.time() - state["started_at"], 3),
         "finish_reason": metadata.get("finish_reason", ""),
-        "notices": state.get("notices", []),
+        "tier": int(tier),
+        "escalated_to": decision.get("model") if answered_by_cloud else None,
+        "confidence": None if state.get("confidence") is None else round(state["confidence"], 4),
+        "threshold": round(threshold, 4),
+        "critical": bool(state.get("critical_reasons")),
+        "sensitive": {"sensitive": bool(state.get("sensitive_kinds")), "kinds": state.get("sensitive_kinds", [])},
+        "cost_usd": round(outcome.get("cost_usd", 0.0), 6),
+        "reasons": list(decision.get("reasons", [])),
+        "notices": notices,
     }
+    ledger = ctx.escalation.ledger if ctx.escalation else None
+    if ledger is not None and not answered_by_cloud:  # a cloud answer was settled by escalate
+        ledger.record_local(tier if tier == Tier.SENSITIVE_LOCAL else Tier.LOCAL, department.name,
+                            trace["model"] or "local",
+                            cloud.sonnet_equivalent(ctx.escalation, trace["tokens_in"], trace["tokens_out"]),
+                            trace["tokens_in"], trace["tokens_out"])
     return {"trace": trace}
 
 
@@ -100,10 +209,16 @@ def build_graph(checkpointer: Checkpointer = None):
     """The compiled Chief of Staff graph; pass a checkpointer to keep threads."""
     builder = StateGraph(ChiefOfStaffState, context_schema=Context)
     builder.add_node("route", route)
+    builder.add_node("assess", assess)
     builder.add_node("department", answer_in_department)
+    builder.add_node("decide", decide)
+    builder.add_node("escalate", escalate)
     builder.add_node("respond", respond)
     builder.add_edge(START, "route")
-    builder.add_edge("route", "department")
-    builder.add_edge("department", "respond")
+    builder.add_edge("route", "assess")
+    builder.add_edge("assess", "department")
+    builder.add_edge("department", "decide")
+    builder.add_conditional_edges("decide", route_after_decision)
+    builder.add_edge("escalate", "respond")
     builder.add_edge("respond", END)
     return builder.compile(checkpointer=checkpointer)

@@ -34,8 +34,10 @@ def run_turn(
     thread_id: str,
     text: str,
     on_token: Callable[[str], None] | None = None,
+    on_escalation: Callable[[dict[str, Any]], None] | None = None,
 ) -> TurnResult:
-    """Answer `text` on `thread_id`; `on_token` receives each streamed piece of the answer."""
+    """Answer `text` on `thread_id`; `on_token` receives each streamed piece of the answer (the local model's,
+    then Claude's when the turn escalates); `on_escalation` hears {tier, model, reason} before Claude starts."""
     if not text.strip():
         raise EmptyTaskError("the task is empty: type what you need done")
     config = {"configurable": {"thread_id": thread_id}}
@@ -44,9 +46,19 @@ def run_turn(
     started = time.time()
     try:
         for mode, chunk in graph.stream(
-            {"messages": [HumanMessage(text)]}, config, context=context, stream_mode=["messages", "values"]
+            {"messages": [HumanMessage(text)]}, config, context=context,
+            stream_mode=["messages", "values", "custom"],
         ):
-            if mode == "messages":
+            if mode == "custom":
+                if "escalating" in chunk:
+                    pieces.clear()  # from here the answer is Claude's
+                    if on_escalation:
+                        on_escalation(chunk["escalating"])
+                elif "cloud_token" in chunk:
+                    pieces.append(chunk["cloud_token"])
+                    if on_token:
+                        on_token(chunk["cloud_token"])
+            elif mode == "messages":
                 message, metadata = chunk
                 if isinstance(message, AIMessageChunk) and metadata.get("langgraph_node") == "department":
                     if message.text:

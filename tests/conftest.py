@@ -15,8 +15,9 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets its own data dir and no user config file; the model cache is shared (it is a cache)."""
-    for var in ("COS_BACKEND", "COS_MODEL", "COS_DEPARTMENTS_PATH", "COS_STRICT_PLUGINS", "COS_MAX_NEW_TOKENS"):
-        monkeypatch.delenv(var, raising=False)
+    for var in ("COS_BACKEND", "COS_MODEL", "COS_DEPARTMENTS_PATH", "COS_STRICT_PLUGINS", "COS_MAX_NEW_TOKENS",
+                "COS_OFFLINE", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"):
+        monkeypatch.delenv(var, raising=False)  # no test may reach the real Claude API by accident
     monkeypatch.setenv("COS_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("COS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)

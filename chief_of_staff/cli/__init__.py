@@ -8,13 +8,15 @@ from chief_of_staff.cli.adapters import adapters_app
 from chief_of_staff.cli.ask import ask
 from chief_of_staff.cli.chat import chat
 from chief_of_staff.cli.common import quiet_libraries
+from chief_of_staff.cli.costs import costs
 from chief_of_staff.cli.departments import departments_app
+from chief_of_staff.cli.escalation import escalation_app
 from chief_of_staff.cli.models import models_app
 from chief_of_staff.cli.route import route
 
 app = typer.Typer(
     name="cos",
-    help="Chief of Staff: department agents on a local model.",
+    help="Chief of Staff: department agents on a local model, escalating to Claude within a budget.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
@@ -25,6 +27,8 @@ app.command(help="Show which department each task goes to, with its score.")(rou
 app.add_typer(departments_app, name="departments", help="List, show and create department plugins.")
 app.add_typer(models_app, name="models", help="The local model: what is loaded, from where.")
 app.add_typer(adapters_app, name="adapters", help="Train, evaluate, list and export department adapters.")
+app.add_typer(escalation_app, name="escalation", help="Calibrate when departments escalate to Claude.")
+app.command(help="Cloud spend by day, tier and department; budget left; saving against all-Sonnet.")(costs)
 
 
 def main() -> None:

@@ -25,6 +25,9 @@ def trace_line(result: TurnResult) -> str:
         parts.append(f"{t['model']}{with_adapter} on {t.get('backend', '?')}")
     if "tokens_in" in t:
         parts.append(f"{t['tokens_in']} → {t.get('tokens_out', 0)} tokens")
+    if "tier" in t:
+        confidence = "" if t.get("confidence") is None else f", confidence {t['confidence']:.2f}/{t['threshold']:.2f}"
+        parts.append(f"tier {t['tier']}{confidence}" + (f", ${t['cost_usd']:.4f}" if t.get("cost_usd") else ""))
     parts.append(f"{t.get('latency_s', 0):.1f} s")
     parts.append(f"thread {result.thread_id}")
     return " · ".join(parts)
@@ -45,8 +48,20 @@ def as_json(result: TurnResult) -> dict:
         "latency_s": t.get("latency_s"),
         "thread_id": result.thread_id,
         "finish_reason": t.get("finish_reason"),
+        "tier": t.get("tier"),
+        "escalated_to": t.get("escalated_to"),
+        "confidence": t.get("confidence"),
+        "threshold": t.get("threshold"),
+        "critical": t.get("critical"),
+        "sensitive": t.get("sensitive"),
+        "cost_usd": t.get("cost_usd"),
+        "reasons": t.get("reasons", []),
         "notices": t.get("notices", []),
     }
+
+
+def print_escalation(event: dict) -> None:
+    err.print(f"\n[cyan]↑ escalating to {event['model']}[/] [dim]({event['reason']})[/]")
 
 
 @user_errors
@@ -57,16 +72,22 @@ def ask(
     json_output: Annotated[bool, typer.Option("--json", help="One JSON object per task on stdout.")] = False,
     department: Annotated[str | None, typer.Option("--department", "-d", help="Skip routing.")] = None,
     thread: Annotated[str | None, typer.Option("--thread", "-t", help="Continue this thread.")] = None,
+    critical: Annotated[bool, typer.Option("--critical", help="A critical decision: Claude Opus if allowed.")] = False,
+    private: Annotated[bool, typer.Option("--private", help="Sensitive: this thread never leaves the machine.")] = (
+        False
+    ),
+    offline: Annotated[bool, typer.Option("--offline", help="Never call Claude; say what would escalate.")] = False,
 ) -> None:
     tasks = read_tasks(text, "ask")
-    settings = load_settings()
+    settings = load_settings(**({"offline": True} if offline else {}))
     with ExitStack() as stack:
         with loading("Loading the Chief of Staff"):
-            session = stack.enter_context(open_session(settings, department))
+            session = stack.enter_context(open_session(settings, department, critical=critical, private=private))
         for task in tasks:
             thread_id = thread or new_thread_id()
             on_token = None if json_output else (lambda piece: (sys.stdout.write(piece), sys.stdout.flush()))
-            result = run_turn(session.graph, session.context, thread_id, task, on_token)
+            result = run_turn(session.graph, session.context, thread_id, task, on_token,
+                              None if json_output else print_escalation)
             remember_last_thread(settings.data_dir, thread_id)
             if json_output:
                 print(json.dumps(as_json(result), ensure_ascii=False), flush=True)

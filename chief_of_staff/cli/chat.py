@@ -1,6 +1,7 @@
 """`cos chat`: an interactive, streaming conversation that survives restarts (threads in SQLite).
 
-Commands: /new starts a thread, /threads lists them, /open ID switches, /why shows the last answer's trace,
+Commands: /new starts a thread, /threads lists them, /open ID switches, /critical TASK marks a task critical,
+/why shows the last answer's trace (tier, confidence, cost, reasons),
 /help, /quit. Ctrl-C during an answer stops it and keeps the thread consistent; Ctrl-C or Ctrl-D at the
 prompt leaves.
 """
@@ -14,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from chief_of_staff.cli.ask import trace_line
+from chief_of_staff.cli.ask import print_escalation, trace_line
 from chief_of_staff.cli.common import err, loading, out, user_errors
 from chief_of_staff.errors import EmptyTaskError
 from chief_of_staff.session import Session, open_session
@@ -22,7 +23,8 @@ from chief_of_staff.settings import load_settings
 from chief_of_staff.threads import last_thread, list_threads, new_thread_id, remember_last_thread
 from chief_of_staff.turns import STOPPED_MARK, run_turn
 
-HELP = "/new  new thread · /threads  list threads · /open ID  switch thread · /why  last trace · /quit"
+HELP = ("/new  new thread · /threads  list threads · /open ID  switch thread · /critical TASK  a critical task · "
+        "/why  last trace · /quit")
 
 
 def _print_threads(session: Session, current: str) -> None:
@@ -46,11 +48,13 @@ def chat(
     ] = None,
     new: Annotated[bool, typer.Option("--new", help="Start a new thread.")] = False,
     department: Annotated[str | None, typer.Option("--department", "-d", help="Skip routing.")] = None,
+    private: Annotated[bool, typer.Option("--private", help="Sensitive: threads never leave the machine.")] = False,
+    offline: Annotated[bool, typer.Option("--offline", help="Never call Claude; say what would escalate.")] = False,
 ) -> None:
-    settings = load_settings()
+    settings = load_settings(**({"offline": True} if offline else {}))
     with ExitStack() as stack:
         with loading("Loading the Chief of Staff"):
-            session = stack.enter_context(open_session(settings, department))
+            session = stack.enter_context(open_session(settings, department, private=private))
         thread_id = thread or (None if new else last_thread(settings.data_dir)) or new_thread_id()
         count = len(session.graph.get_state({"configurable": {"thread_id": thread_id}}).values.get("messages", []))
         model = session.context.chat_model
@@ -80,12 +84,15 @@ def chat(
                 out.print(f"[dim]thread {thread_id}[/]")
             elif text == "/why":
                 out.print(json.dumps(last_trace, indent=2) if last_trace else "[dim]no answer yet[/]")
-            elif text.startswith("/"):
+            elif text.startswith("/") and not text.startswith("/critical "):
                 out.print(f"[yellow]unknown command {text.split()[0]}[/]; {HELP}")
             else:
+                critical = text.startswith("/critical ")
+                session.context.critical = critical
                 try:
                     sys.stdout.write("cos> ")
-                    result = run_turn(session.graph, session.context, thread_id, text, _stream_token)
+                    result = run_turn(session.graph, session.context, thread_id, text.removeprefix("/critical "),
+                                      _stream_token, print_escalation)
                 except EmptyTaskError as exc:
                     err.print(f"[red]{exc}[/]")
                     continue

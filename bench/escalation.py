@@ -1,0 +1,75 @@
+"""Escalation benchmark: for each built-in department, on its held-out tasks answered by the embedded model
+(with the department's adapter when one is installed), how well confidence predicts a right answer (AUROC,
+three confidence statistics side by side), the share of tasks that can stay local at the target accuracy,
+and the projected cost of 1,000 such tasks, tiered against all-Sonnet.
+
+    .venv/bin/python bench/escalation.py [--target 0.9] [--departments security finance content]
+
+Cost per task is the shipped Sonnet price applied to the measured prompt tokens (the local tokenizer's count, a
+proxy for Claude's) plus `max_new_tokens` (192) output tokens, a full-length chat answer.
+"""
+
+from __future__ import annotations
+
+import argparse
+import time
+
+from chief_of_staff.context import load_adapters
+from chief_of_staff.escalation.calibration import auroc, choose_threshold
+from chief_of_staff.escalation.confidence import confidence_from_logprobs
+from chief_of_staff.escalation.prices import load_prices
+from chief_of_staff.models.factory import load_chat_model
+from chief_of_staff.plugins.discovery import discover_departments
+from chief_of_staff.settings import load_settings
+from chief_of_staff.training.reward_functions import load_rewards
+from chief_of_staff.training.tasks import load_task_set, task_columns
+
+METHODS = {"quantile 0.1": ("quantile", 0.1), "min": ("min", 0.0), "mean": ("mean", 0.0)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--target", type=float, default=0.9)
+    parser.add_argument("--departments", nargs="+", default=["security", "finance", "content"])
+    args = parser.parse_args()
+    settings = load_settings()
+    registry = discover_departments(settings)
+    chat_model = load_chat_model(settings)
+    bank = load_adapters(settings, chat_model, registry)
+    sonnet = load_prices(settings.prices_file).sonnet
+    from langchain_core.messages import HumanMessage, SystemMessage
+
+    print(f"target accuracy {args.target:.0%}; Sonnet {sonnet.model} ${sonnet.input}/${sonnet.output} per MTok")
+    print("| department | n | local right | confidence | AUROC | threshold | local share | local accuracy "
+          "| all-Sonnet $/1k | tiered $/1k |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name in args.departments:
+        department = registry.require(name)
+        if bank is not None:
+            bank.activate(name if name in bank.adapters else None)
+        tasks = load_task_set(department.folder).heldout
+        metric = load_rewards(department.folder, name)[0]
+        started = time.perf_counter()
+        replies = [chat_model.invoke([SystemMessage(department.training_system_prompt), HumanMessage(t["prompt"])],
+                                     max_new_tokens=department.manifest.training.max_completion_length)
+                   for t in tasks]
+        scores = metric([r.text for r in replies], **task_columns(tasks))
+        kept = [i for i, s in enumerate(scores) if s is not None]
+        correct = [scores[i] >= 0.999 for i in kept]
+        prompt_tokens = sum(replies[i].usage_metadata["input_tokens"] for i in kept) / len(kept)
+        per_task = sonnet.cost_usd(input_tokens=round(prompt_tokens), output_tokens=settings.max_new_tokens)
+        for label, (method, q) in METHODS.items():
+            confidences = [confidence_from_logprobs([lp["logprob"] for lp in replies[i].response_metadata["logprobs"]],
+                                                    method, q) or 0.0 for i in kept]
+            threshold, share, accuracy = choose_threshold(confidences, correct, args.target)
+            area = auroc(confidences, correct)
+            print(f"| {name} | {len(kept)} | {sum(correct) / len(kept):.1%} | {label} | "
+                  f"{'n/a' if area is None else f'{area:.3f}'} | "
+                  f"{'none local' if accuracy is None else f'{threshold:.3f}'} | {share:.1%} | "
+                  f"{'-' if accuracy is None else f'{accuracy:.1%}'} | ${1000 * per_task:.2f} | "
+                  f"${1000 * per_task * (1 - share):.2f} |")
+        print(f"<!-- {name}: {len(tasks)} answers in {time.perf_counter() - started:.0f} s -->")
+
+
+if __name__ == "__main__":
+    main()

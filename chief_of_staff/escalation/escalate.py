@@ -1,0 +1,196 @@
+"""The escalation step of a turn, between the local answer and the reply: measure, decide, call Claude or not.
+
+`Escalation` bundles what the step needs at run time (price table, ledger, Claude client, settings). The graph
+calls `assess` before the local answer (sensitivity and criticality, from the user's task only), `decide_tier`
+after it (the pure policy of policy.py fed with the confidence, the estimate and the budget left), and
+`escalate` when the decision is a cloud tier. Every failure of the cloud call (offline, no key, budget, 429,
+5xx, timeout, a bad body, a dropped stream) ends in the local answer, marked with what would have happened; the
+ledger charges only what the API reported.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from chief_of_staff.errors import CloudError, SensitiveDataBlockedError
+from chief_of_staff.escalation.calibration import load_calibration
+from chief_of_staff.escalation.confidence import confidence_from_logprobs
+from chief_of_staff.escalation.criticality import assess_criticality
+from chief_of_staff.escalation.ledger import BudgetExceededError, Ledger
+from chief_of_staff.escalation.policy import Decision, PolicyInputs, Tier, decide
+from chief_of_staff.escalation.prices import ModelPrice, PriceTable, load_prices
+from chief_of_staff.escalation.sensitive import detect_sensitive
+from chief_of_staff.plugins.manifest import Department
+from chief_of_staff.settings import Settings
+
+log = logging.getLogger(__name__)
+
+CHARS_PER_TOKEN_LOWER_BOUND = 2.0  # Claude averages 3-4 characters a token in English: an upper-bound estimate
+
+
+@dataclass
+class Escalation:
+    settings: Settings
+    prices: PriceTable
+    ledger: Ledger | None  # None: nothing is recorded (tests of the local path)
+    client: Any | None  # models.claude.ClaudeClient, or None when the cloud is off
+    thresholds: dict[str, float] = field(default_factory=dict)  # calibrated thresholds per department
+
+    @property
+    def models(self) -> dict[Tier, str]:
+        return {Tier.SONNET: self.prices.sonnet.model, Tier.OPUS: self.prices.opus.model}
+
+    def price(self, tier: Tier) -> ModelPrice:
+        return self.prices.opus if tier == Tier.OPUS else self.prices.sonnet
+
+    def threshold(self, department: Department) -> float:
+        return self.thresholds.get(department.name, department.manifest.tiers.confidence_threshold)
+
+
+def load_escalation(settings: Settings, departments: Sequence[Department] = ()) -> Escalation:
+    """Price table, ledger, calibrated thresholds and (unless offline) the Claude client."""
+    from chief_of_staff.models.claude import ClaudeClient
+
+    client = None if settings.offline else ClaudeClient(timeout_s=settings.claude_timeout_s,
+                                                        max_retries=settings.claude_max_retries)
+    thresholds = {}
+    for department in departments:
+        calibration = load_calibration(settings.data_dir, department.name)
+        if calibration is not None:
+            thresholds[department.name] = calibration.threshold
+    return Escalation(settings=settings, prices=load_prices(settings.prices_file),
+                      ledger=Ledger(settings.ledger_db, settings.budgets), client=client, thresholds=thresholds)
+
+
+# -- before the local answer --------------------------------------------------------------------------------------
+
+def assess(task: str, department: Department, earlier_kinds: Sequence[str], user_private: bool,
+           user_critical: bool, critical_amount: float) -> tuple[list[str], list[str]]:
+    """(sensitive kinds, critical reasons) of this turn. A thread once sensitive stays sensitive."""
+    kinds = set(earlier_kinds) | set(detect_sensitive(task).kinds)
+    if department.manifest.tiers.always_local:
+        kinds.add(f"department {department.name} is always local")
+    if user_private:
+        kinds.add("marked private by the user")
+    criticality = assess_criticality(task, department.manifest.tiers.critical_keywords, critical_amount,
+                                     user_critical)
+    return sorted(kinds), list(criticality.reasons)
+
+
+# -- after the local answer ---------------------------------------------------------------------------------------
+
+def answer_confidence(logprobs: Sequence[dict[str, Any]], settings: Settings) -> float | None:
+    values = [lp.get("logprob") for lp in logprobs if isinstance(lp, dict)]
+    return confidence_from_logprobs([v for v in values if isinstance(v, (int, float))],
+                                    settings.confidence_method, settings.confidence_quantile)
+
+
+def estimate_cost(price: ModelPrice, prompt_chars: int, max_tokens: int) -> float:
+    """An upper bound in dollars: every prompt token at the dearer of input and cache-write, every output token."""
+    prompt_tokens = math.ceil(prompt_chars / CHARS_PER_TOKEN_LOWER_BOUND) + 16
+    return price.cost_usd(cache_write_tokens=prompt_tokens, output_tokens=max_tokens) if price.cache_write > \
+        price.input else price.cost_usd(input_tokens=prompt_tokens, output_tokens=max_tokens)
+
+
+def decide_tier(escalation: Escalation | None, department: Department, confidence: float | None,
+                sensitive_kinds: Sequence[str], critical_reasons: Sequence[str], prompt_chars: int) -> Decision:
+    if escalation is None:  # local-only run (no cloud configured at all)
+        return decide(PolicyInputs(allowed_tiers=frozenset(department.manifest.tiers.allowed_tiers),
+                                   confidence_threshold=department.manifest.tiers.confidence_threshold,
+                                   confidence=confidence, sensitive_kinds=tuple(sensitive_kinds),
+                                   critical_reasons=tuple(critical_reasons)))
+    max_tokens = escalation.settings.cloud_max_tokens
+    estimates = {t: estimate_cost(escalation.price(t), prompt_chars, max_tokens) for t in (Tier.SONNET, Tier.OPUS)}
+    left = ({t: escalation.ledger.budget_left(t, department.name) for t in estimates}
+            if escalation.ledger else {t: math.inf for t in estimates})
+    return decide(PolicyInputs(
+        allowed_tiers=frozenset(department.manifest.tiers.allowed_tiers),
+        confidence_threshold=escalation.threshold(department), confidence=confidence,
+        sensitive_kinds=tuple(sensitive_kinds), critical_reasons=tuple(critical_reasons),
+        models=escalation.models, estimated_cost_usd=estimates, budget_left_usd=left,
+    ))
+
+
+# -- the cloud call -----------------------------------------------------------------------------------------------
+
+@dataclass
+class CloudOutcome:
+    text: str | None  # Claude's answer, or None when the local answer stands
+    cost_usd: float = 0.0
+    usage: dict[str, int] = field(default_factory=dict)
+    note: str = ""  # why the local answer stands, shown to the user
+    blocked_kinds: tuple[str, ...] = ()  # set when the client's guard refused the payload
+
+
+def escalate(escalation: Escalation, decision: Decision, department: Department, system: str,
+             messages: list[dict[str, str]], prompt_chars: int, sensitive_thread: bool,
+             on_text: Callable[[str], None] | None = None) -> CloudOutcome:
+    """Call Claude for a cloud decision within budget; any failure returns the reason and keeps the local answer."""
+    model = decision.model or ""
+    would = f"would escalate to {model}: {decision.reasons[0]}"
+    client = escalation.client
+    if client is None:
+        return CloudOutcome(None, note=f"offline; {would}")
+    if not client.available:
+        return CloudOutcome(None, note=f"no ANTHROPIC_API_KEY; {would}")
+    price = escalation.price(decision.tier)
+    estimate = estimate_cost(price, prompt_chars, escalation.settings.cloud_max_tokens)
+    sonnet = escalation.prices.sonnet
+    reservation = None
+    if escalation.ledger is not None:
+        try:
+            reservation = escalation.ledger.reserve(decision.tier, department.name, model, estimate)
+        except BudgetExceededError as exc:
+            return CloudOutcome(None, note=f"{exc}; {would}")
+
+    def settle(usage: Any, note: str = "", charge: float | None = None) -> None:
+        if reservation is not None and escalation.ledger is not None:
+            escalation.ledger.settle(
+                reservation, actual_usd=_cost(price, usage) if charge is None else charge,
+                input_tokens=getattr(usage, "input_tokens", 0), output_tokens=getattr(usage, "output_tokens", 0),
+                sonnet_equivalent_usd=_cost(sonnet, usage) if charge is None else charge, note=note)
+
+    try:
+        reply = client.complete(model=model, system=system, messages=messages,
+                                max_tokens=escalation.settings.cloud_max_tokens,
+                                sensitive_thread=sensitive_thread, on_text=on_text)
+    except SensitiveDataBlockedError as exc:
+        settle(None, note="blocked by the sensitive-data guard")
+        return CloudOutcome(None, note=f"blocked before sending: sensitive data ({', '.join(exc.kinds)})",
+                            blocked_kinds=tuple(exc.kinds))
+    except CloudError as exc:
+        settle(exc.usage, note=type(exc).__name__)
+        log.warning("Claude call failed: %s", exc)
+        return CloudOutcome(None, cost_usd=_cost(price, exc.usage), usage=_usage_dict(exc.usage),
+                            note=f"Claude failed ({exc}); the local answer stands")
+    except BaseException:  # Ctrl-C mid-call: usage unknown, so charge the reserved upper bound
+        settle(None, note="interrupted: charged the estimate", charge=estimate)
+        raise
+    settle(reply.usage)
+    return CloudOutcome(reply.text, cost_usd=_cost(price, reply.usage), usage=_usage_dict(reply.usage))
+
+
+def _cost(price: ModelPrice, usage: Any) -> float:
+    if usage is None:
+        return 0.0
+    return price.cost_usd(usage.input_tokens, usage.output_tokens, usage.cache_read_input_tokens,
+                          usage.cache_creation_input_tokens)
+
+
+def _usage_dict(usage: Any) -> dict[str, int]:
+    if usage is None:
+        return {}
+    return {"input_tokens": usage.input_tokens, "output_tokens": usage.output_tokens,
+            "cache_read_input_tokens": usage.cache_read_input_tokens,
+            "cache_creation_input_tokens": usage.cache_creation_input_tokens}
+
+
+def sonnet_equivalent(escalation: Escalation | None, input_tokens: int, output_tokens: int) -> float:
+    """What Sonnet would have charged for an answer of this size (local token counts as the proxy)."""
+    if escalation is None:
+        return 0.0
+    return escalation.prices.sonnet.cost_usd(input_tokens=input_tokens, output_tokens=output_tokens)
