@@ -47,8 +47,9 @@ def calibrate_command(
         measured = measure(chat_model, dept, tasks, metric, settings, on_task=lambda: progress.advance(bar))
     if not measured.correct:
         raise typer.BadParameter(f"{metric.__name__} scored none of {dept.name}'s {len(tasks)} held-out tasks")
+    now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     result = calibrate(dept.name, measured.confidences, measured.correct, target or settings.target_accuracy,
-                       metric=metric.__name__, calibrated_at=dt.datetime.now(dt.timezone.utc).isoformat("seconds"))
+                       metric=metric.__name__, calibrated_at=now)
     path = save_calibration(settings.data_dir, result)
     if json_output:
         print(json.dumps({**asdict(result), "file": str(path)}))
