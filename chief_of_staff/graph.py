@@ -28,6 +28,7 @@ from chief_of_staff.context import Context
 from chief_of_staff.context_budget import fit_prompt
 from chief_of_staff.errors import EmptyTaskError, UnknownDepartmentError
 from chief_of_staff.escalation import escalate as cloud
+from chief_of_staff.escalation.confidence import combined_confidence
 from chief_of_staff.escalation.policy import Decision, Tier
 from chief_of_staff.state import ChiefOfStaffState
 
@@ -95,8 +96,13 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
         usage_metadata=reply.usage_metadata,
     )
     settings = ctx.escalation.settings if ctx.escalation else None
-    confidence = (cloud.answer_confidence(reply.response_metadata.get("logprobs", []), settings)
-                  if settings else None)
+    confidence = None
+    if settings is not None:
+        confidence = cloud.answer_confidence(reply.response_metadata.get("logprobs", []), settings)
+        if settings.agreement_samples and not state.get("sensitive_kinds") and not state.get("critical_reasons"):
+            # only where the confidence can change the tier: sensitive and critical tasks are decided already
+            confidence = combined_confidence(confidence, cloud.sampled_agreement(
+                model, prompt.messages, reply.text, settings.agreement_samples))
     kept = history[-ctx.history_turns:] if ctx.history_turns else []
     cloud_chars = len(department.system_prompt) + len(task) + sum(len(m.text) for m in kept)
     return {"messages": [answer], "notices": state.get("notices", []) + prompt.notices, "adapter": adapter,

@@ -18,7 +18,7 @@ from typing import Any
 
 from chief_of_staff.errors import CloudError, SensitiveDataBlockedError
 from chief_of_staff.escalation.calibration import load_calibration
-from chief_of_staff.escalation.confidence import confidence_from_logprobs
+from chief_of_staff.escalation.confidence import agreement, confidence_from_logprobs
 from chief_of_staff.escalation.criticality import assess_criticality
 from chief_of_staff.escalation.ledger import BudgetExceededError, Ledger
 from chief_of_staff.escalation.policy import Decision, PolicyInputs, Tier, decide
@@ -87,6 +87,17 @@ def answer_confidence(logprobs: Sequence[dict[str, Any]], settings: Settings) ->
     values = [lp.get("logprob") for lp in logprobs if isinstance(lp, dict)]
     return confidence_from_logprobs([v for v in values if isinstance(v, (int, float))],
                                     settings.confidence_method, settings.confidence_quantile)
+
+
+def sampled_agreement(chat_model: Any, messages: list[Any], first_answer: str, samples: int) -> float | None:
+    """Agreement of the greedy answer with `samples` sampled ones (temperature 0.7, seeds 1..k), not streamed."""
+    from langgraph.constants import TAG_NOSTREAM
+
+    answers = [first_answer]
+    for seed in range(1, samples + 1):
+        sampler = chat_model.model_copy(update={"temperature": 0.7, "seed": seed})
+        answers.append(sampler.invoke(messages, config={"tags": [TAG_NOSTREAM]}).text)
+    return agreement(answers)
 
 
 def estimate_cost(price: ModelPrice, prompt_chars: int, max_tokens: int) -> float:

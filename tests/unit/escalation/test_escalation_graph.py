@@ -5,10 +5,11 @@ threads must reach it zero times, and every failure must still give the user an 
 import sqlite3
 
 import pytest
+from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from chief_of_staff.context import Context
-from chief_of_staff.escalation.escalate import Escalation
+from chief_of_staff.escalation.escalate import Escalation, sampled_agreement
 from chief_of_staff.escalation.ledger import Ledger
 from chief_of_staff.escalation.prices import load_prices
 from chief_of_staff.graph import build_graph
@@ -140,3 +141,13 @@ def test_cloud_faults_keep_the_local_answer_and_charge_only_what_was_reported(ch
         assert tokens_in > 0 and actual > 0
     else:
         assert actual == 0.0
+
+
+def test_sampled_agreement_is_measured_but_never_streamed(chat_model, departments):
+    context = make_context(chat_model, departments, client=False, threshold=0.0)
+    context.escalation.settings = load_settings(agreement_samples=2)
+    tokens = []
+    result = run_turn(build_graph(InMemorySaver()), context, "t1", ROUTINE, tokens.append)
+    assert "".join(tokens) == result.answer, "sampled answers must not reach the user"
+    assert result.trace["confidence"] is not None
+    assert sampled_agreement(chat_model, [HumanMessage(ROUTINE)], "an answer no sample gives", 2) <= 2 / 3
