@@ -51,7 +51,8 @@ def make_context(chat_model, departments, server=None, *, threshold=1.0, budgets
         claude = ClaudeClient(api_key=DEFAULT_API_KEY if server else "", base_url=server.url if server else None,
                               timeout_s=2.0, max_retries=0)
     escalation = Escalation(settings=settings, prices=load_prices(),
-                            ledger=Ledger(settings.ledger_db, settings.budgets), client=claude, thresholds={name: threshold for name in departments})
+                            ledger=Ledger(settings.ledger_db, settings.budgets), client=claude,
+                            thresholds={name: threshold for name in departments})
     return Context(chat_model=chat_model, router=Router(departments.values()), departments=departments,
                    max_new_tokens=4, escalation=escalation, forced_department=kwargs.pop("department", "content"),
                    **kwargs)
