@@ -1,0 +1,203 @@
+"""The Tier-4 sensitive-data detector: finds each kind, ignores near-misses, never leaks values, fails closed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from chief_of_staff.escalation import sensitive
+from chief_of_staff.escalation.sensitive import KINDS, Sensitivity, detect_sensitive
+
+DATA = Path(__file__).resolve().parents[2] / "data"
+
+
+def load(name: str) -> list[dict]:
+    return [json.loads(line) for line in (DATA / name).read_text().splitlines() if line.strip()]
+
+
+def kinds_of(text: str) -> tuple[str, ...]:
+    return detect_sensitive(text).kinds
+
+
+# (text, the kind it must contain)
+FOUND = [
+    ("card_number", "charge 4111 1111 1111 1111 for the deposit"),
+    ("card_number", "card 5555-5555-5555-4444 was declined"),
+    ("card_number", "Amex 3782 822463 10005 on file"),
+    ("card_number", "refund to 4242424242424242 please"),
+    ("card_number", "card 4111 1111 1111 1111 123 (the CVV) for the booking"),
+    ("iban", "pay GB82 WEST 1234 5698 7654 32 by Friday"),
+    ("iban", "IBAN DE89 3704 0044 0532 0130 00 for the SEPA transfer"),
+    ("iban", "refund to gb29nwbk60161331926819"),
+    ("iban", "pay BE68 5390 0754 7034 plus the fee"),
+    ("us_ssn", "His SSN is 123-45-6789, file the extension"),
+    ("us_ssn", "ssn 401224567 for payroll"),
+    ("us_ssn", "social security number: 536 22 1234"),
+    ("bank_routing_number", "routing number 021000021, account 123456789012"),
+    ("bank_routing_number", "the ABA is 011000015"),
+    ("credential", "key sk-ant-api03-Xy7Kq2Lm9Pz4Rt6Vb8Nc1Df3Gh5Jk7Lm9Qw2E, why the 401s?"),
+    ("credential", "AWS key AKIAIOSFODNN7EXAMPLE keeps failing"),
+    ("credential", "token ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8 for the action"),
+    ("credential", "slack xoxb-2048-4096-abcdefGHIJKLmnop"),
+    ("credential", "maps key AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"),
+    ("credential", "-----BEGIN RSA PRIVATE KEY----- MIIEow..."),
+    ("credential", "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U"),
+    ("credential", "wifi password is Summer2024!"),
+    ("credential", "pwd=Hunter2Hunter2 in the config"),
+    ("credential", "the door passcode is 4821"),
+    ("credential", "login: admin / Spring2025#"),
+    ("contact_details", "Jane Doe, 12 Elm Street, Bristol"),
+    ("contact_details", "call Maria Lopez on 07700 900123 about her order"),
+    ("contact_details", "forward this to priya.sharma@outlook.com"),
+    ("contact_details", "Ring Mrs Alvarez on (555) 014-2876"),
+    ("contact_details", "our client Maria's number is 07700 900123"),
+    ("health_record", "Draft a reply to Mrs. Alvarez about her MRI results and the new prescription"),
+    ("health_record", "one of our patients has HIV"),
+    ("health_record", "Patient Tom Baker's treatment plan needs updating"),
+    ("health_record", "MRN 00482913: update the allergy field"),
+    ("legal_record", "PRIVILEGED AND CONFIDENTIAL: summary of the dispute"),
+    ("legal_record", "Our client Mr. Davies has a custody hearing on Monday"),
+    ("legal_record", "Summarise the lawsuit against Daniel Evans"),
+    ("financial_record", "Check Maria Lopez's bank statement for the missing rent"),
+    ("financial_record", "Raise Priya's salary to £42,000"),
+    ("financial_record", "account number 41234567, sort code 20-00-00"),
+]
+
+# near-misses: each must NOT report the kind
+NOT_FOUND = [
+    ("card_number", "charge 4111 1111 1111 1112 for the deposit"),  # Luhn fails
+    ("card_number", "track parcel 4000 1234 5678 9010"),  # Luhn fails
+    ("card_number", "tracking 7734 2210 9981 5523"),  # no issuer starts with 7
+    ("card_number", "IBAN DE89 3704 0044 0532 0130 00"),  # the digit groups inside an IBAN
+    ("iban", "pay GB83 WEST 1234 5698 7654 32 by Friday"),  # wrong check digits
+    ("iban", "our VAT number is GB123456789"),  # too short for a GB IBAN
+    ("us_ssn", "SSN 000-12-3456"),
+    ("us_ssn", "SSN 666-12-3456"),
+    ("us_ssn", "SSN 912-34-5678"),
+    ("us_ssn", "SSN 123-00-4567"),
+    ("us_ssn", "SSN 123-45-0000"),
+    ("us_ssn", "order 401224567 shipped today"),  # 9 bare digits with no SSN label
+    ("us_ssn", "invoice 2024-01-15 and ref ORD-123-45-6789"),
+    ("bank_routing_number", "order 021000021 shipped today"),  # valid checksum, no routing words
+    ("bank_routing_number", "routing number 123456789"),  # checksum fails
+    ("credential", "Draft a password policy: minimum 14 characters"),
+    ("credential", "The password is too short"),
+    ("credential", "password: ${DB_PASSWORD}"),
+    ("credential", "password = ********"),
+    ("credential", "The password for new staff is emailed by IT"),
+    ("credential", "our api key expired, how do I make a new one?"),
+    ("credential", "'Validate with your username and password: mail-upgrade-portal.com' is this phishing?"),
+    ("contact_details", "Our phone number is changing to 020 7946 0958"),
+    ("contact_details", "Add info@brightsmiles.co.uk to the booking page"),
+    ("contact_details", "Is 0800 123 4567 a good number for our vans?"),
+    ("contact_details", "Maria, please update our address to 14 High Street"),
+    ("contact_details", "Meeting with John on 01.02.2025 10.30"),
+    ("contact_details", "Hi Lisa, pay IBAN GB33 REVO 0099 7012 3456 78 instead. Thanks, Marco"),  # not a phone
+    ("contact_details", "Refund card 4000 0025 0000 3155 for Mr Hill"),  # card digits are not a street number
+    ("health_record", "How should we back up patient records?"),
+    ("health_record", "Write a post about our dental clinic's new opening hours"),
+    ("health_record", "Draft a newsletter section on allergy-friendly options on our menu"),
+    ("health_record", "Dr Patel asked for the new rota for the surgery"),
+    ("health_record", "SMS for our physiotherapy clinic reminding a patient their appointment is tomorrow"),
+    ("legal_record", "Explain attorney-client privilege in plain English for our handbook"),
+    ("legal_record", "Draft a template settlement agreement clause for supplier disputes"),
+    ("financial_record", "Our bank statements show a duplicate direct debit"),
+    ("financial_record", "What's a typical salary for a junior bookkeeper?"),
+    ("financial_record", "Ask Oliver to send me the bank statement import file"),
+    ("financial_record", "look up customer account number 10023456"),
+]
+
+
+@pytest.mark.parametrize(("kind", "text"), FOUND)
+def test_detects_each_kind_of_sensitive_data(kind: str, text: str):
+    result = detect_sensitive(text)
+    assert result.sensitive and bool(result)
+    assert kind in result.kinds
+
+
+@pytest.mark.parametrize(("kind", "text"), NOT_FOUND)
+def test_near_misses_are_not_reported_as_that_kind(kind: str, text: str):
+    assert kind not in kinds_of(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["chase an overdue invoice", "what's our VAT on 450?", "set up MFA for staff", "draft a privacy policy",
+     "write a post about our dental clinic's new opening hours", ""],
+)
+def test_ordinary_tasks_are_not_sensitive(text: str):
+    result = detect_sensitive(text)
+    assert result == Sensitivity(False, ())
+    assert not result
+
+
+@pytest.mark.parametrize(
+    ("text", "value"),
+    [("charge 4111 1111 1111 1111", "4111"), ("pay GB82 WEST 1234 5698 7654 32", "WEST"),
+     ("SSN 123-45-6789", "6789"), ("routing 021000021", "021000021"), ("wifi password is Summer2024!", "Summer"),
+     ("call Maria Lopez on 07700 900123", "900123"), ("Mrs. Alvarez's MRI results", "Alvarez")],
+)
+def test_the_answer_never_contains_the_matched_value(text: str, value: str):
+    result = detect_sensitive(text)
+    assert result.sensitive
+    assert value not in repr(result)
+    assert set(result.kinds) <= set(KINDS)
+
+
+def test_kinds_are_sorted_and_unique():
+    result = detect_sensitive("Mr Patel, 07700 900111, paid with 4111-1111-1111-1111 and SSN 123-45-6789")
+    assert result.kinds == ("card_number", "contact_details", "us_ssn")
+
+
+@pytest.mark.parametrize("not_text", [None, 42, b"4111 1111 1111 1111", ["a list"]])
+def test_fails_closed_on_anything_but_a_str(not_text):
+    assert detect_sensitive(not_text) == Sensitivity(True, ("detector_error",))
+
+
+def test_fails_closed_when_a_checker_raises(monkeypatch: pytest.MonkeyPatch):
+    def broken(text: str) -> bool:
+        raise RuntimeError("boom")
+
+    monkeypatch.setitem(sensitive.CHECKERS, "iban", broken)
+    assert detect_sensitive("chase an overdue invoice") == Sensitivity(True, ("detector_error",))
+
+
+def test_every_checker_kind_is_a_documented_kind():
+    assert set(sensitive.CHECKERS) | {"detector_error"} == set(KINDS)
+
+
+def test_is_deterministic():
+    texts = [row["text"] for row in load("sensitive_tasks.jsonl") + load("non_sensitive_tasks.jsonl")]
+    assert [detect_sensitive(t) for t in texts] == [detect_sensitive(t) for t in texts]
+
+
+def test_data_sets_are_big_enough():
+    flagged = load("sensitive_tasks.jsonl")
+    assert len(load("non_sensitive_tasks.jsonl")) >= 200 and len(flagged) >= 120
+    for kind in KINDS[:-1]:
+        assert sum(kind in row["kinds"] for row in flagged) >= 10, kind
+
+
+def test_recall_is_100_percent_on_the_sensitive_set():
+    missed = [(i, row["kinds"], kinds_of(row["text"])) for i, row in enumerate(load("sensitive_tasks.jsonl"), 1)
+              if not set(row["kinds"]) <= set(kinds_of(row["text"]))]
+    assert not missed  # (line, expected kinds, found kinds): no values
+
+
+def test_false_positive_rate_is_below_5_percent_on_the_non_sensitive_set():
+    rows = load("non_sensitive_tasks.jsonl")
+    flagged = [(i, kinds_of(row["text"])) for i, row in enumerate(rows, 1) if detect_sensitive(row["text"])]
+    # measured: 2/366 = 0.5% (a name next to an office phone; a dashed SSN-shaped parcel reference)
+    assert len(flagged) / len(rows) < 0.05, flagged
+
+
+def test_long_adversarial_text_stays_fast():
+    import time
+
+    texts = ["a." * 20000, "12-" * 15000, ("salary " * 50 + "z" * 150 + " her " * 50 + "q" * 150) * 50]
+    started = time.perf_counter()
+    for text in texts:
+        detect_sensitive(text)
+    assert time.perf_counter() - started < 2.0  # about 0.2 s here; catastrophic backtracking would take minutes
