@@ -142,14 +142,21 @@ def escalate(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
     decision = Decision(**{**state["decision"], "tier": Tier(state["decision"]["tier"]),
                                  "reasons": tuple(state["decision"]["reasons"])})
     write = get_stream_writer()
+    streamed = []
+
+    def on_text(text: str) -> None:
+        streamed.append(text)
+        write({"cloud_token": text})
+
     write({"escalating": {"tier": int(decision.tier), "model": decision.model, "reason": decision.reasons[0]}})
     outcome = cloud.escalate(
         ctx.escalation, decision, department, department.system_prompt,
         _cloud_messages(history, task, ctx.history_turns), state.get("prompt_chars", 0),
-        sensitive_thread=bool(state.get("sensitive_kinds")), on_text=lambda text: write({"cloud_token": text}),
+        sensitive_thread=bool(state.get("sensitive_kinds")), on_text=on_text,
     )
     update: dict = {"cloud": {"cost_usd": outcome.cost_usd, "usage": outcome.usage, "note": outcome.note,
-                              "answered": outcome.text is not None, "blocked": bool(outcome.blocked_kinds)}}
+                              "answered": outcome.text is not None, "blocked": bool(outcome.blocked_kinds),
+                              "streamed": bool(streamed)}}
     if outcome.blocked_kinds:  # the client's guard saw what the detector missed: the thread is sensitive now
         update["sensitive_kinds"] = sorted(set(state.get("sensitive_kinds", [])) | set(outcome.blocked_kinds))
     if outcome.text is not None:
@@ -194,6 +201,7 @@ def respond(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
         "finish_reason": metadata.get("finish_reason", ""),
         "tier": int(tier),
         "escalated_to": decision.get("model") if answered_by_cloud else None,
+        "escalation_started": bool(outcome.get("streamed")),  # Claude's text reached the user, answered or not
         "confidence": None if state.get("confidence") is None else round(state["confidence"], 4),
         "threshold": round(threshold, 4),
         "critical": bool(state.get("critical_reasons")),

@@ -64,6 +64,13 @@ def print_escalation(event: dict) -> None:
     err.print(f"\n[cyan]↑ escalating to {event['model']}[/] [dim]({event['reason']})[/]")
 
 
+def print_local_fallback(result: TurnResult) -> None:
+    """After a cloud answer that broke off mid-stream, show the local answer that stands in the thread."""
+    if result.trace.get("escalation_started") and not result.trace.get("escalated_to"):
+        err.print("\n[yellow]Claude's answer did not complete; the local answer stands:[/]")
+        print(result.answer, flush=True)
+
+
 @user_errors
 def ask(
     text: Annotated[
@@ -93,6 +100,7 @@ def ask(
                 print(json.dumps(as_json(result), ensure_ascii=False), flush=True)
             else:
                 print(STOPPED_MARK if result.stopped else "", flush=True)
+                print_local_fallback(result)
                 for notice in result.trace.get("notices", []):
                     err.print(f"[yellow]notice:[/] {notice}")
                 err.print(f"[dim]— {trace_line(result)}[/]")

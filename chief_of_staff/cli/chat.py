@@ -15,7 +15,7 @@ from typing import Annotated
 
 import typer
 
-from chief_of_staff.cli.ask import print_escalation, trace_line
+from chief_of_staff.cli.ask import print_escalation, print_local_fallback, trace_line
 from chief_of_staff.cli.common import err, loading, out, user_errors
 from chief_of_staff.errors import EmptyTaskError
 from chief_of_staff.session import Session, open_session
@@ -99,6 +99,7 @@ def chat(
                 remember_last_thread(settings.data_dir, thread_id)
                 last_trace = result.trace
                 print(STOPPED_MARK if result.stopped else "")
+                print_local_fallback(result)
                 for notice in result.trace.get("notices", []):
                     err.print(f"[yellow]notice:[/] {notice}")
                 err.print(f"[dim]— {trace_line(result)}[/]")

@@ -100,3 +100,15 @@ def test_calibrate_stores_a_threshold_and_reports_auroc_and_local_share(isolated
 def test_calibrate_unknown_department_exits_2():
     result = cos("escalation", "calibrate", "astrology")
     assert result.exit_code == 2 and "choose one of" in result.stderr
+
+
+@pytest.mark.usefixtures("tiny_settings", "unsure")
+def test_a_broken_off_cloud_answer_is_followed_by_the_local_answer_that_stands(monkeypatch):
+    with FakeAnthropicServer(default_mode="drop", answer="one two three four five six") as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", DEFAULT_API_KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        monkeypatch.setenv("COS_CLAUDE_MAX_RETRIES", "0")
+        result = cos("ask", "-d", "content", CAPTION)
+    assert result.exit_code == 0, result.output
+    assert "one two" in result.stdout, "the partial cloud text was streamed"
+    assert "the local answer stands" in result.stderr and "Claude failed" in result.stderr
