@@ -102,9 +102,9 @@ def sampled_agreement(chat_model: Any, messages: list[Any], first_answer: str, s
 
 def estimate_cost(price: ModelPrice, prompt_chars: int, max_tokens: int) -> float:
     """An upper bound in dollars: every prompt token at the dearer of input and cache-write, every output token."""
-    prompt_tokens = math.ceil(prompt_chars / CHARS_PER_TOKEN_LOWER_BOUND) + 16
-    return price.cost_usd(cache_write_tokens=prompt_tokens, output_tokens=max_tokens) if price.cache_write > \
-        price.input else price.cost_usd(input_tokens=prompt_tokens, output_tokens=max_tokens)
+    prompt_tokens = math.ceil(prompt_chars / CHARS_PER_TOKEN_LOWER_BOUND) + 16  # + role and framing tokens
+    per_prompt_token = max(price.input, price.cache_write)
+    return (prompt_tokens * per_prompt_token + max_tokens * price.output) * 1e-6
 
 
 def decide_tier(escalation: Escalation | None, department: Department, confidence: float | None,

@@ -2,7 +2,9 @@
 
 import pytest
 
+from chief_of_staff.escalation.escalate import estimate_cost
 from chief_of_staff.escalation.policy import Decision, PolicyInputs, Tier, decide
+from chief_of_staff.escalation.prices import load_prices
 
 MODELS = {Tier.SONNET: "claude-sonnet-5-5", Tier.OPUS: "claude-opus-5-5"}
 COST = {Tier.SONNET: 0.01, Tier.OPUS: 0.02}
@@ -73,3 +75,10 @@ def test_decision_takes_no_model_text():
     """Nothing a model writes is an input: the policy's fields are numbers, flags and the department's policy."""
     assert not any("text" in name or "answer" in name for name in PolicyInputs.__dataclass_fields__)
     assert isinstance(decide(inputs()), Decision)
+
+
+def test_cost_estimate_is_an_upper_bound_of_what_the_api_can_charge():
+    sonnet = load_prices().sonnet
+    prompt = "x" * 4000  # at most ~2,000 Claude tokens (Claude averages 3-4 characters a token)
+    worst_actual = sonnet.cost_usd(cache_write_tokens=2016, output_tokens=1024)
+    assert estimate_cost(sonnet, len(prompt), 1024) >= worst_actual
