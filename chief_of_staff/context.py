@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from chief_of_staff.escalation.escalate import Escalation
 from chief_of_staff.models.base import LocalChatModel
@@ -27,6 +28,7 @@ class Context:
     escalation: Escalation | None = None  # Claude, prices and the ledger; None: local only, nothing recorded
     critical: bool = False  # the user marked this task critical (`--critical`)
     private: bool = False  # the user marked this thread private: it never leaves the machine (`--private`)
+    cancelled: threading.Event = field(default_factory=threading.Event)  # set by run_turn on Ctrl-C
 
 
 def load_router(settings: Settings, registry: Registry) -> Router:

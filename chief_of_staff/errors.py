@@ -86,3 +86,7 @@ class SensitiveDataBlockedError(ChiefOfStaffError):
     def __init__(self, message: str, kinds: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.kinds = kinds
+
+
+class TurnCancelled(ChiefOfStaffError):
+    """The user stopped the turn (Ctrl-C) while a node was still working in the background."""

@@ -26,10 +26,11 @@ from langgraph.types import Checkpointer
 
 from chief_of_staff.context import Context
 from chief_of_staff.context_budget import fit_prompt
-from chief_of_staff.errors import EmptyTaskError, UnknownDepartmentError
+from chief_of_staff.errors import EmptyTaskError, TurnCancelled, UnknownDepartmentError
 from chief_of_staff.escalation import escalate as cloud
 from chief_of_staff.escalation.confidence import combined_confidence
 from chief_of_staff.escalation.policy import Decision, Tier
+from chief_of_staff.settings import Settings
 from chief_of_staff.state import ChiefOfStaffState
 
 ROUTING_PREFIX_CHARS = 4000  # a 100 KB task is routed on its opening, as a person would skim it
@@ -52,9 +53,15 @@ def route(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
     if ctx.forced_department:
         if ctx.forced_department not in ctx.departments:
             raise UnknownDepartmentError.naming(ctx.forced_department, ctx.departments)
-        return {"department": ctx.forced_department, "route_score": 1.0, "started_at": time.time(), "notices": []}
+        return {"department": ctx.forced_department, "route_score": 1.0, **_fresh_turn()}
     verdict = ctx.router.route(task[:ROUTING_PREFIX_CHARS])
-    return {"department": verdict.department, "route_score": verdict.score, "started_at": time.time(), "notices": []}
+    return {"department": verdict.department, "route_score": verdict.score, **_fresh_turn()}
+
+
+def _fresh_turn() -> dict:
+    """Per-turn keys reset, so nothing of the previous turn's decision is read for this one."""
+    return {"started_at": time.time(), "notices": [], "decision": {}, "cloud": {}, "confidence": None,
+            "critical_reasons": []}
 
 
 def assess(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
@@ -63,7 +70,7 @@ def assess(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
     settings = ctx.escalation.settings if ctx.escalation else None
     kinds, reasons = cloud.assess(
         task, ctx.departments[state["department"]], state.get("sensitive_kinds", []), ctx.private, ctx.critical,
-        settings.critical_amount if settings else 1000.0,
+        settings.critical_amount if settings else Settings.model_fields["critical_amount"].default,
     )
     return {"sensitive_kinds": kinds, "critical_reasons": reasons}
 
@@ -88,7 +95,7 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
         count_tokens=model.count_tokens,
         truncate_to_tokens=model.truncate_to_tokens,
     )
-    reply = model.invoke(prompt.messages)
+    reply = model.invoke(prompt.messages, cancelled=ctx.cancelled)  # stops early after a Ctrl-C
     answer = AIMessage(
         content=department.finish_answer(reply.text),
         name=department.name,
@@ -99,21 +106,23 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
     confidence = None
     if settings is not None:
         confidence = cloud.answer_confidence(reply.response_metadata.get("logprobs", []), settings)
-        if settings.agreement_samples and not state.get("sensitive_kinds") and not state.get("critical_reasons"):
-            # only where the confidence can change the tier: sensitive and critical tasks are decided already
+        undecided = not state.get("sensitive_kinds") and not state.get("critical_reasons")
+        if settings.agreement_samples and undecided and (confidence or 0.0) >= ctx.escalation.threshold(department):
+            # only where agreement can change the tier: it can only lower the confidence, and sensitive and
+            # critical tasks are decided already
             confidence = combined_confidence(confidence, cloud.sampled_agreement(
                 model, prompt.messages, reply.text, settings.agreement_samples))
     kept = history[-ctx.history_turns:] if ctx.history_turns else []
-    cloud_chars = len(department.system_prompt) + len(task) + sum(len(m.text) for m in kept)
+    cloud_bytes = sum(len(text.encode()) for text in [department.system_prompt, task, *(m.text for m in kept)])
     return {"messages": [answer], "notices": state.get("notices", []) + prompt.notices, "adapter": adapter,
-            "confidence": confidence, "prompt_chars": cloud_chars}
+            "confidence": confidence, "prompt_bytes": cloud_bytes}
 
 
 def decide(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
     ctx = runtime.context
     decision = cloud.decide_tier(ctx.escalation, ctx.departments[state["department"]], state.get("confidence"),
                                  state.get("sensitive_kinds", []), state.get("critical_reasons", []),
-                                 state.get("prompt_chars", 0))
+                                 state.get("prompt_bytes", 0))
     return {"decision": {**asdict(decision), "tier": int(decision.tier)}, "cloud": {}}
 
 
@@ -145,13 +154,15 @@ def escalate(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
     streamed = []
 
     def on_text(text: str) -> None:
+        if ctx.cancelled.is_set():  # Ctrl-C reached the main thread: stop paying for tokens nobody will read
+            raise TurnCancelled("stopped by the user while Claude was answering")
         streamed.append(text)
         write({"cloud_token": text})
 
     write({"escalating": {"tier": int(decision.tier), "model": decision.model, "reason": decision.reasons[0]}})
     outcome = cloud.escalate(
         ctx.escalation, decision, department, department.system_prompt,
-        _cloud_messages(history, task, ctx.history_turns), state.get("prompt_chars", 0),
+        _cloud_messages(history, task, ctx.history_turns), state.get("prompt_bytes", 0),
         sensitive_thread=bool(state.get("sensitive_kinds")), on_text=on_text,
     )
     update: dict = {"cloud": {"cost_usd": outcome.cost_usd, "usage": outcome.usage, "note": outcome.note,
@@ -162,7 +173,8 @@ def escalate(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
     if outcome.text is not None:
         update["messages"] = [AIMessage(
             id=local.id, content=outcome.text, name=department.name,
-            response_metadata={"model_name": decision.model, "backend": "anthropic", "finish_reason": "stop"},
+            response_metadata={"model_name": outcome.model or decision.model, "backend": "anthropic",
+                               "finish_reason": "stop"},
             usage_metadata={"input_tokens": outcome.usage.get("input_tokens", 0),
                             "output_tokens": outcome.usage.get("output_tokens", 0),
                             "total_tokens": outcome.usage.get("input_tokens", 0)
@@ -200,7 +212,7 @@ def respond(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
         "latency_s": round(time.time() - state["started_at"], 3),
         "finish_reason": metadata.get("finish_reason", ""),
         "tier": int(tier),
-        "escalated_to": decision.get("model") if answered_by_cloud else None,
+        "escalated_to": (metadata.get("model_name") or decision.get("model")) if answered_by_cloud else None,
         "escalation_started": bool(outcome.get("streamed")),  # Claude's text reached the user, answered or not
         "confidence": None if state.get("confidence") is None else round(state["confidence"], 4),
         "threshold": round(threshold, 4),

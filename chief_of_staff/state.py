@@ -20,7 +20,7 @@ class ChiefOfStaffState(TypedDict, total=False):
     sensitive_kinds: list[str]  # why the thread is sensitive (kinds, never values); once set, never cleared
     critical_reasons: list[str]  # why the current task is critical; empty when it is not
     confidence: float | None  # the local answer's confidence, 0..1
-    prompt_chars: int  # size of what a cloud call would send (system prompt, history, task)
+    prompt_bytes: int  # UTF-8 size of what a cloud call would send (system prompt, history, task)
     decision: dict[str, Any]  # the tier policy's Decision for the current task
     cloud: dict[str, Any]  # the cloud call: cost_usd, usage, note (why the local answer stands)
     trace: dict[str, Any]  # the last answer's trace (see graph.respond)

@@ -6,6 +6,7 @@ as the assistant's turn, marked as stopped, so the thread still alternates user 
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from chief_of_staff.context import Context
 from chief_of_staff.errors import EmptyTaskError
 
 STOPPED_MARK = " [stopped]"
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -41,14 +43,16 @@ def run_turn(
     if not text.strip():
         raise EmptyTaskError("the task is empty: type what you need done")
     config = {"configurable": {"thread_id": thread_id}}
+    context.cancelled.clear()
     pieces: list[str] = []
     final: dict[str, Any] = {}
     started = time.time()
+    # durability="sync": each step's checkpoint is written before the next step runs, so after a Ctrl-C nothing
+    # written in the background can land after the stopped turn is recorded.
+    stream = graph.stream({"messages": [HumanMessage(text)]}, config, context=context,
+                          stream_mode=["messages", "values", "custom"], durability="sync")
     try:
-        for mode, chunk in graph.stream(
-            {"messages": [HumanMessage(text)]}, config, context=context,
-            stream_mode=["messages", "values", "custom"],
-        ):
+        for mode, chunk in stream:
             if mode == "custom":
                 if "escalating" in chunk:
                     pieces.clear()  # from here the answer is Claude's
@@ -68,8 +72,17 @@ def run_turn(
             else:
                 final = chunk
     except KeyboardInterrupt:
+        context.cancelled.set()  # nodes run in LangGraph's worker threads: tell them to stop early
+        _close(stream)  # waits for the running node, commits its write and ends the run: nothing lands later
         return _record_stopped_turn(graph, config, thread_id, text, "".join(pieces), started)
     return TurnResult(thread_id, text, final["messages"][-1].text, final.get("trace", {}))
+
+
+def _close(stream) -> None:
+    try:
+        stream.close()
+    except Exception:  # noqa: BLE001 - a node that failed while stopping: the thread is read back as it is
+        log.warning("the stopped turn's last node failed", exc_info=True)
 
 
 def _record_stopped_turn(graph, config: dict, thread_id: str, text: str, partial: str, started: float) -> TurnResult:
@@ -86,4 +99,26 @@ def _record_stopped_turn(graph, config: dict, thread_id: str, text: str, partial
         }
         graph.update_state(config, {"messages": [answer], "trace": trace}, as_node="respond")
         return TurnResult(thread_id, text, answer.text, trace, stopped=True)
-    return TurnResult(thread_id, text, partial + STOPPED_MARK, state.get("trace", {}), stopped=True)
+    # The answer reached the thread (the node finished, or stopped early, after the Ctrl-C): keep it, marked if it
+    # was cut short, with a trace saying what stands, never an earlier turn's trace or a half-done escalation.
+    # get_state shows the writes of nodes that finished after the last checkpoint; update_state starts from that
+    # checkpoint, so those writes are written again here (the answer, and a sensitivity the guard found).
+    last = messages[-1]
+    if last.response_metadata.get("finish_reason") == "stopped" and not last.text.endswith(STOPPED_MARK):
+        last = AIMessage(id=last.id, content=last.text + STOPPED_MARK, name=last.name,
+                         response_metadata=last.response_metadata, usage_metadata=last.usage_metadata)
+    cloud, decision = state.get("cloud", {}), state.get("decision", {})
+    answered_by_cloud = bool(cloud.get("answered"))
+    trace = {
+        "department": state.get("department", ""),
+        "route_score": state.get("route_score", 0.0),
+        "latency_s": round(time.time() - started, 3),
+        "finish_reason": "stopped",
+        "tier": decision.get("tier", 1) if answered_by_cloud else (4 if state.get("sensitive_kinds") else 1),
+        "cost_usd": round(cloud.get("cost_usd", 0.0), 6),
+        "reasons": list(decision.get("reasons", [])),
+        "notices": ["Stopped by the user (Ctrl-C); the thread keeps the answer below."],
+    }
+    graph.update_state(config, {"messages": [last], "trace": trace, "cloud": cloud,
+                                "sensitive_kinds": state.get("sensitive_kinds", [])}, as_node="respond")
+    return TurnResult(thread_id, text, last.text, trace, stopped=True)

@@ -10,13 +10,15 @@ ledger charges only what the API reported.
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
+import sqlite3
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chief_of_staff.errors import CloudError, SensitiveDataBlockedError
+from chief_of_staff.errors import CloudError, SensitiveDataBlockedError, TurnCancelled
 from chief_of_staff.escalation.calibration import load_calibration
 from chief_of_staff.escalation.confidence import agreement, confidence_from_logprobs
 from chief_of_staff.escalation.criticality import assess_criticality
@@ -29,7 +31,7 @@ from chief_of_staff.settings import Settings
 
 log = logging.getLogger(__name__)
 
-CHARS_PER_TOKEN_LOWER_BOUND = 2.0  # Claude averages 3-4 characters a token in English: an upper-bound estimate
+FRAMING_TOKENS = 64  # role markers and message framing the API adds around the prompt
 
 
 @dataclass
@@ -56,14 +58,17 @@ def load_escalation(settings: Settings, departments: Sequence[Department] = ()) 
     from chief_of_staff.models.claude import ClaudeClient
 
     client = None if settings.offline else ClaudeClient(timeout_s=settings.claude_timeout_s,
-                                                        max_retries=settings.claude_max_retries)
+                                                        max_retries=settings.claude_max_retries,
+                                                        max_wait_s=settings.claude_timeout_s)
     thresholds = {}
     for department in departments:
         calibration = load_calibration(settings.data_dir, department.name)
         if calibration is not None:
             thresholds[department.name] = calibration.threshold
-    return Escalation(settings=settings, prices=load_prices(settings.prices_file),
-                      ledger=Ledger(settings.ledger_db, settings.budgets), client=client, thresholds=thresholds)
+    longest_call = dt.timedelta(seconds=client.longest_call_s if client else 0)
+    ledger = Ledger(settings.ledger_db, settings.budgets, stale_after=longest_call + dt.timedelta(minutes=10))
+    return Escalation(settings=settings, prices=load_prices(settings.prices_file), ledger=ledger, client=client,
+                      thresholds=thresholds)
 
 
 # -- before the local answer --------------------------------------------------------------------------------------
@@ -100,22 +105,25 @@ def sampled_agreement(chat_model: Any, messages: list[Any], first_answer: str, s
     return agreement(answers)
 
 
-def estimate_cost(price: ModelPrice, prompt_chars: int, max_tokens: int) -> float:
-    """An upper bound in dollars: every prompt token at the dearer of input and cache-write, every output token."""
-    prompt_tokens = math.ceil(prompt_chars / CHARS_PER_TOKEN_LOWER_BOUND) + 16  # + role and framing tokens
+def estimate_cost(price: ModelPrice, prompt_bytes: int, max_tokens: int) -> float:
+    """An upper bound in dollars: every prompt token at the dearer of input and cache-write, every output token.
+
+    A token is at least one byte of UTF-8, whatever the language (English averages 3-4 characters a token, CJK
+    text or emoji can be a token per character), so the prompt's byte count bounds its token count."""
+    prompt_tokens = prompt_bytes + FRAMING_TOKENS
     per_prompt_token = max(price.input, price.cache_write)
     return (prompt_tokens * per_prompt_token + max_tokens * price.output) * 1e-6
 
 
 def decide_tier(escalation: Escalation | None, department: Department, confidence: float | None,
-                sensitive_kinds: Sequence[str], critical_reasons: Sequence[str], prompt_chars: int) -> Decision:
+                sensitive_kinds: Sequence[str], critical_reasons: Sequence[str], prompt_bytes: int) -> Decision:
     if escalation is None:  # local-only run (no cloud configured at all)
         return decide(PolicyInputs(allowed_tiers=frozenset(department.manifest.tiers.allowed_tiers),
                                    confidence_threshold=department.manifest.tiers.confidence_threshold,
                                    confidence=confidence, sensitive_kinds=tuple(sensitive_kinds),
                                    critical_reasons=tuple(critical_reasons)))
     max_tokens = escalation.settings.cloud_max_tokens
-    estimates = {t: estimate_cost(escalation.price(t), prompt_chars, max_tokens) for t in (Tier.SONNET, Tier.OPUS)}
+    estimates = {t: estimate_cost(escalation.price(t), prompt_bytes, max_tokens) for t in (Tier.SONNET, Tier.OPUS)}
     left = ({t: escalation.ledger.budget_left(t, department.name) for t in estimates}
             if escalation.ledger else {t: math.inf for t in estimates})
     return decide(PolicyInputs(
@@ -134,11 +142,12 @@ class CloudOutcome:
     cost_usd: float = 0.0
     usage: dict[str, int] = field(default_factory=dict)
     note: str = ""  # why the local answer stands, shown to the user
+    model: str = ""  # the model id the API reported (an alias resolves to a dated id)
     blocked_kinds: tuple[str, ...] = ()  # set when the client's guard refused the payload
 
 
 def escalate(escalation: Escalation, decision: Decision, department: Department, system: str,
-             messages: list[dict[str, str]], prompt_chars: int, sensitive_thread: bool,
+             messages: list[dict[str, str]], prompt_bytes: int, sensitive_thread: bool,
              on_text: Callable[[str], None] | None = None) -> CloudOutcome:
     """Call Claude for a cloud decision within budget; any failure returns the reason and keeps the local answer."""
     model = decision.model or ""
@@ -148,41 +157,52 @@ def escalate(escalation: Escalation, decision: Decision, department: Department,
         return CloudOutcome(None, note=f"offline; {would}")
     if not client.available:
         return CloudOutcome(None, note=f"no ANTHROPIC_API_KEY; {would}")
-    price = escalation.price(decision.tier)
-    estimate = estimate_cost(price, prompt_chars, escalation.settings.cloud_max_tokens)
-    sonnet = escalation.prices.sonnet
+    price, sonnet = escalation.price(decision.tier), escalation.prices.sonnet
+    estimate = estimate_cost(price, prompt_bytes, escalation.settings.cloud_max_tokens)
+    ledger = escalation.ledger
     reservation = None
-    if escalation.ledger is not None:
+    if ledger is not None:
         try:
-            reservation = escalation.ledger.reserve(decision.tier, department.name, model, estimate)
+            reservation = ledger.reserve(decision.tier, department.name, model, estimate)
         except BudgetExceededError as exc:
             return CloudOutcome(None, note=f"{exc}; {would}")
+        except sqlite3.Error as exc:  # the ledger is unusable: no budget check, so no cloud call
+            log.error("spend ledger %s unusable (%s): not escalating", ledger.path, type(exc).__name__)
+            return CloudOutcome(None, note=f"the spend ledger cannot be written ({exc}); {would}")
 
-    def settle(usage: Any, note: str = "", charge: float | None = None) -> None:
-        if reservation is not None and escalation.ledger is not None:
-            escalation.ledger.settle(
-                reservation, actual_usd=_cost(price, usage) if charge is None else charge,
-                input_tokens=getattr(usage, "input_tokens", 0), output_tokens=getattr(usage, "output_tokens", 0),
-                sonnet_equivalent_usd=_cost(sonnet, usage) if charge is None else charge, note=note)
+    def settle(usage: Any, answered: bool, note: str = "", charge: float | None = None) -> None:
+        if reservation is not None and ledger is not None:
+            ledger.settle(reservation, actual_usd=_cost(price, usage) if charge is None else charge,
+                          input_tokens=getattr(usage, "input_tokens", 0),
+                          output_tokens=getattr(usage, "output_tokens", 0),
+                          sonnet_equivalent_usd=_cost(sonnet, usage), note=note, answered=answered)
 
     try:
         reply = client.complete(model=model, system=system, messages=messages,
                                 max_tokens=escalation.settings.cloud_max_tokens,
                                 sensitive_thread=sensitive_thread, on_text=on_text)
+        settle(reply.usage, answered=True)
+        return CloudOutcome(reply.text, cost_usd=_cost(price, reply.usage), usage=_usage_dict(reply.usage),
+                            model=reply.model)
     except SensitiveDataBlockedError as exc:
-        settle(None, note="blocked by the sensitive-data guard")
+        settle(None, answered=False, note="blocked by the sensitive-data guard")
         return CloudOutcome(None, note=f"blocked before sending: sensitive data ({', '.join(exc.kinds)})",
                             blocked_kinds=tuple(exc.kinds))
+    except TurnCancelled:  # the user's Ctrl-C, seen between two streamed pieces: usage so far is unknown
+        settle(None, answered=False, note="stopped by the user: charged the estimate", charge=estimate)
+        return CloudOutcome(None, note="stopped by the user while Claude was answering; the local answer stands")
     except CloudError as exc:
-        settle(exc.usage, note=type(exc).__name__)
+        settle(exc.usage, answered=False, note=type(exc).__name__)
         log.warning("Claude call failed: %s", exc)
         return CloudOutcome(None, cost_usd=_cost(price, exc.usage), usage=_usage_dict(exc.usage),
                             note=f"Claude failed ({exc}); the local answer stands")
-    except BaseException:  # Ctrl-C mid-call: usage unknown, so charge the reserved upper bound
-        settle(None, note="interrupted: charged the estimate", charge=estimate)
+    except Exception as exc:  # a bug or an unforeseen failure: the user still gets the local answer
+        log.error("Claude call failed unexpectedly (%s)", type(exc).__name__)  # never the payload
+        settle(None, answered=False, note=f"unexpected {type(exc).__name__}: charged the estimate", charge=estimate)
+        return CloudOutcome(None, note=f"Claude failed ({type(exc).__name__}); the local answer stands")
+    except BaseException:  # Ctrl-C mid-call: what was billed is unknown, so the budget keeps the upper bound
+        settle(None, answered=False, note="interrupted: charged the estimate", charge=estimate)
         raise
-    settle(reply.usage)
-    return CloudOutcome(reply.text, cost_usd=_cost(price, reply.usage), usage=_usage_dict(reply.usage))
 
 
 def _cost(price: ModelPrice, usage: Any) -> float:

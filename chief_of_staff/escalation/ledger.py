@@ -1,14 +1,17 @@
 """The spend ledger: every answer's cost in SQLite (WAL), and the budget check before every cloud call.
 
 A cloud call first *reserves* its estimated cost, then *settles* with what the API reported (zero when it
-reported nothing). The reservation runs inside `BEGIN IMMEDIATE`, which takes SQLite's write lock across
-processes, so the check "committed spend + this estimate <= every cap" and the insert happen as one step: no
-interleaving of requests, threads or processes can overspend. Committed spend counts settled calls at their
-actual cost and open reservations at their estimate. The estimate is an upper bound (whole prompt at the
-cache-write price, every allowed output token), so settling never raises spend above what was reserved.
+reported nothing): as an answer, or as a failed attempt that cost what was reported but answered nothing. The
+reservation runs inside `BEGIN IMMEDIATE`, which takes SQLite's write lock across processes, so the check
+"committed spend + this estimate <= every cap" and the insert happen as one step: no interleaving of requests,
+threads or processes can overspend. Committed spend counts settled and failed calls at their actual cost, and
+open reservations at their estimate. The estimate is an upper bound (every prompt byte a token at the
+cache-write price, every allowed output token), so settling never raises spend above what was reserved. A
+reservation older than `stale_after` (the longest a call can take, plus a margin) belongs to a process that
+died: it expires, but still counts at its estimate, since the API may have charged for it.
 
 Local answers are recorded too (cost 0, with what Sonnet would have cost), so `cos costs` can show the saving
-against sending everything to Sonnet. Days and months are the machine's local calendar.
+against sending everything to Sonnet. Days and months are the machine's local calendar; `at` is UTC.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from chief_of_staff.errors import ChiefOfStaffError
 from chief_of_staff.escalation.policy import Tier
 from chief_of_staff.settings import BudgetCaps, Budgets
 
-STALE_RESERVATION = dt.timedelta(minutes=15)  # a reservation this old belongs to a process that died
+STALE_RESERVATION = dt.timedelta(minutes=15)  # default; load_escalation derives it from the client's limits
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS spend (
@@ -36,7 +39,7 @@ CREATE TABLE IF NOT EXISTS spend (
     department TEXT NOT NULL,
     tier INTEGER NOT NULL,
     model TEXT NOT NULL,
-    status TEXT NOT NULL CHECK (status IN ('reserved', 'settled', 'expired')),
+    status TEXT NOT NULL CHECK (status IN ('reserved', 'settled', 'failed', 'expired')),
     estimated_usd REAL NOT NULL DEFAULT 0,
     actual_usd REAL NOT NULL DEFAULT 0,
     sonnet_equivalent_usd REAL NOT NULL DEFAULT 0,
@@ -48,7 +51,7 @@ CREATE INDEX IF NOT EXISTS spend_day ON spend (day, tier, department);
 CREATE INDEX IF NOT EXISTS spend_month ON spend (month, tier, department);
 """
 
-COMMITTED = "CASE status WHEN 'reserved' THEN estimated_usd WHEN 'settled' THEN actual_usd ELSE 0 END"
+COMMITTED = "CASE WHEN status IN ('reserved', 'expired') THEN estimated_usd ELSE actual_usd END"
 
 
 class BudgetExceededError(ChiefOfStaffError):
@@ -67,9 +70,14 @@ def _now() -> dt.datetime:
     return dt.datetime.now().astimezone()
 
 
+def _utc(moment: dt.datetime) -> str:
+    """Sortable as text whatever the local offset (daylight saving included)."""
+    return moment.astimezone(dt.timezone.utc).isoformat()
+
+
 class Ledger:
-    def __init__(self, path: Path, budgets: Budgets) -> None:
-        self.path, self.budgets = path, budgets
+    def __init__(self, path: Path, budgets: Budgets, stale_after: dt.timedelta = STALE_RESERVATION) -> None:
+        self.path, self.budgets, self.stale_after = path, budgets, stale_after
         path.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as db:
             db.execute("PRAGMA journal_mode=WAL")
@@ -135,7 +143,7 @@ class Ledger:
         now = now or _now()
         with self._write() as db:
             db.execute("UPDATE spend SET status = 'expired' WHERE status = 'reserved' AND at < ?",
-                       ((now - STALE_RESERVATION).isoformat(),))
+                       (_utc(now - self.stale_after),))
             for label, left in self._left(db, tier, department, now):
                 if estimated_usd > left or left <= 0:
                     raise BudgetExceededError(
@@ -145,19 +153,21 @@ class Ledger:
             cursor = db.execute(
                 "INSERT INTO spend (at, day, month, department, tier, model, status, estimated_usd, "
                 "sonnet_equivalent_usd) VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?, ?)",
-                (now.isoformat(), now.strftime("%Y-%m-%d"), now.strftime("%Y-%m"), department, int(tier), model,
+                (_utc(now), now.strftime("%Y-%m-%d"), now.strftime("%Y-%m"), department, int(tier), model,
                  estimated_usd, sonnet_equivalent_usd),
             )
         return Reservation(id=int(cursor.lastrowid), tier=tier, department=department, estimated_usd=estimated_usd)
 
     def settle(self, reservation: Reservation, actual_usd: float, input_tokens: int = 0, output_tokens: int = 0,
-               sonnet_equivalent_usd: float | None = None, note: str = "") -> None:
-        """Replace the reservation by what the API reported (0 when it reported nothing)."""
+               sonnet_equivalent_usd: float | None = None, note: str = "", answered: bool = True) -> None:
+        """Replace the reservation by what the API reported (0 when it reported nothing); `answered=False` records
+        a failed attempt: its cost counts, but it is not an answer (the local answer that stood is recorded)."""
         with self._write() as db:
             db.execute(
-                "UPDATE spend SET status = 'settled', actual_usd = ?, input_tokens = ?, output_tokens = ?, note = ?, "
+                "UPDATE spend SET status = ?, actual_usd = ?, input_tokens = ?, output_tokens = ?, note = ?, "
                 "sonnet_equivalent_usd = COALESCE(?, sonnet_equivalent_usd) WHERE id = ?",
-                (actual_usd, input_tokens, output_tokens, note, sonnet_equivalent_usd, reservation.id),
+                ("settled" if answered else "failed", actual_usd, input_tokens, output_tokens, note,
+                 0.0 if not answered else sonnet_equivalent_usd, reservation.id),
             )
 
     def record_local(self, tier: Tier, department: str, model: str, sonnet_equivalent_usd: float,
@@ -169,7 +179,7 @@ class Ledger:
             db.execute(
                 "INSERT INTO spend (at, day, month, department, tier, model, status, sonnet_equivalent_usd, "
                 "input_tokens, output_tokens, note) VALUES (?, ?, ?, ?, ?, ?, 'settled', ?, ?, ?, ?)",
-                (now.isoformat(), now.strftime("%Y-%m-%d"), now.strftime("%Y-%m"), department, int(tier), model,
+                (_utc(now), now.strftime("%Y-%m-%d"), now.strftime("%Y-%m"), department, int(tier), model,
                  sonnet_equivalent_usd, input_tokens, output_tokens, note),
             )
 
@@ -182,8 +192,9 @@ class Ledger:
         with self._connection() as db:
             def grouped(column: str) -> list[dict[str, Any]]:
                 rows = db.execute(
-                    f"SELECT {column}, COUNT(*), SUM(actual_usd), SUM(sonnet_equivalent_usd) FROM spend "
-                    f"WHERE status = 'settled' AND day >= ? GROUP BY {column} ORDER BY {column}", (since,),
+                    f"SELECT {column}, SUM(status = 'settled'), SUM(actual_usd), SUM(sonnet_equivalent_usd) "
+                    f"FROM spend WHERE status IN ('settled', 'failed') AND day >= ? GROUP BY {column} "
+                    f"ORDER BY {column}", (since,),
                 ).fetchall()
                 return [{column: key, "answers": n, "cost_usd": round(cost, 6), "sonnet_equivalent_usd": round(eq, 6)}
                         for key, n, cost, eq in rows]

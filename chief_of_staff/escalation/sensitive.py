@@ -8,8 +8,12 @@ or any internal error answers sensitive, with the kind "detector_error".
 
 The judgement calls follow one rule: numbers and secrets flag on their own once their checksum or shape holds; topic
 words flag only when tied to a specific person.
-- Cards, IBANs, dashed SSNs and API keys flag alone. Bare 9-digit SSNs and routing numbers need their label within
-  a few words ("SSN", "routing", "ABA", "bank"), so order numbers do not flag.
+- The text is normalised first (NFKC; Unicode spaces, dashes and zero-width characters), so full-width digits or a
+  no-break space cannot hide a number. Cards (groups split by one of " ./-"), IBANs, dashed SSNs and API keys flag
+  alone. Bare 9-digit SSNs and routing numbers need their label within a few words ("SSN", "routing", "ABA",
+  "bank"), so order numbers do not flag.
+- credential: a known key shape, a Bearer or Authorization value, scheme://user:password@host, or a password,
+  secret or token name set to a real-looking value, also inside config names ("DB_PASSWORD=", "client_secret:").
 - contact_details: an email, phone number or street address within 100 characters of a person's name (honorific +
   name, a listed first name or surname, "client Okafor", "named X"); maria@ or jane.doe@ is both at once. Role
   mailboxes (info@, sales@) and items right after "our" ("our new number is ...") are the business's own.
@@ -19,7 +23,10 @@ words flag only when tied to a specific person.
   the bank statement") is not an owner. Topic words alone ("how should we back up patient records?") and the
   business's own records ("our bank statements") do not flag. Record content flags alone: "privileged and
   confidential", an MRN or NHS number, "account number 12345678", a sort code. Hypothetical people ("what if a
-  patient has an allergy?") do flag: a specific-sounding person is treated as a real one.
+  patient has an allergy?") do flag: a specific-sounding person is treated as a real one. The user is a specific
+  person too, in the same clause: "I was diagnosed with", "I'm going through a divorce", "my wife has cancer";
+  their own finances need a sum ("my salary is 45000", not "my tax return is due"). "I need ...", "help me ...",
+  "my team" and "our ..." are the business at work.
 Names come from short lists, not a model: an unusual name with no honorific, role word or pronoun can be missed.
 """
 
@@ -27,6 +34,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
@@ -37,7 +45,7 @@ KINDS = (
     "iban",  # country code + mod-97 check digits, the country's length where known
     "us_ssn",  # AAA-GG-SSSS outside the SSA's never-issued ranges; bare 9 digits only next to "SSN"
     "bank_routing_number",  # 9-digit ABA number with a valid 3-7-1 checksum, next to routing/ABA/bank words
-    "credential",  # API keys with known prefixes, private keys, JWTs, "password: X" with a real-looking X
+    "credential",  # API keys, private keys, JWTs, Bearer values, URL passwords, "password: X" with a real X
     "contact_details",  # email, phone or street address together with a person's name
     "health_record",  # health details of a specific person
     "legal_record",  # privileged or personal legal matters of a specific person
@@ -75,10 +83,28 @@ def _any_near(spans: list[tuple[int, int]], others: list[tuple[int, int]], dista
     return False
 
 
+# --- normalisation ------------------------------------------------------------------------------------------------
+
+_SPACES = (0x09, 0xA0, 0x1680, *range(0x2000, 0x200B), 0x202F, 0x205F, 0x3000)  # tab and Unicode space separators
+_DASHES = (*range(0x2010, 0x2016), 0x2212, 0xFE58, 0xFE63, 0xFF0D)  # hyphens, en/em dashes, minus signs
+_INVISIBLE = (0xAD, 0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF)  # soft hyphen, zero-width characters
+_SEPARATORS = {**dict.fromkeys(_SPACES, " "), **dict.fromkeys(_DASHES, "-"), **dict.fromkeys(_INVISIBLE)}
+
+
+def _normalise(text: str) -> str:
+    """The text as the patterns expect it: NFKC (full-width digits -> ASCII), every space -> " ", every dash -> "-",
+    zero-width characters dropped, so a card split by U+200B or an SSN joined by en-dashes cannot slip through."""
+    if text.isascii():
+        return text.replace("\t", " ")
+    return unicodedata.normalize("NFKC", text).translate(_SEPARATORS)
+
+
 # --- numbers with checksums ---------------------------------------------------------------------------------------
 
-_CARD = re.compile(
-    r"(?<![\w+])(?<!\d[ -])(?:\d{13,19}|\d{4}(?:[ -]\d{4}){2}[ -]\d{1,4}(?:[ -]\d{3})?|\d{4}[ -]\d{6}[ -]\d{4,5})(?!\w)"
+_CARD = re.compile(  # one separator throughout (" ", ".", "/" or "-"), so "12/28/2026" or "v1.2.3.4" never fit
+    r"(?<![\w+])(?<!\d[ ./-])(?:\d{13,19}"
+    r"|\d{4}([ ./-])\d{4}\1\d{4}\1\d{1,4}(?:\1\d{3})?"  # 4-4-4-4 (Visa, Mastercard), maybe a CVV after it
+    r"|\d{4}([ ./-])\d{6}\2\d{4,5})(?!\w)(?![./]\d)"  # 4-6-5 (Amex), 4-6-4 (Diners)
 )
 _CARD_ISSUER = re.compile(r"4|5\d|6|3[045-9]|2(?:22[1-9]|2[3-9]\d|[3-6]\d\d|7[01]\d|720)")  # Visa, MC, Amex, ...
 
@@ -173,14 +199,18 @@ _API_KEY = re.compile(
       | \beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*   # JWT""",
     re.VERBOSE,
 )
-_SECRET_ASSIGNMENT = re.compile(
-    r"\b(?:password|passwd|pwd|pw|passcode|passphrase|pin(?: code)?|api[ _-]?key|secret(?:[ _-]?key)?"
-    r"|(?:access|auth|api)[ _-]?token)"
+_SECRET_ASSIGNMENT = re.compile(  # (?<![A-Za-z]), not \b: "_" joins the words of DB_PASSWORD and client_secret
+    r"(?<![A-Za-z])(?:password|passwd|pwd|pw|passcode|passphrase|pin(?: code)?|api[ _-]?key"
+    r"|secret(?:[ _-]?access)?(?:[ _-]?key)?|token)[\"']?"  # also api_secret, AWS_SECRET_ACCESS_KEY, auth_token
     r"(?:\s+(?:for|to|of|on)\s+[^.,;:?!\n]{1,40}?)?"  # "the password for the admin account is ..."
     r"(?:\s*[:=]\s*|\s+(?:is|was|will be|should be|=)\s*:?\s*)"
     r"[\"'`]?([^\s\"'`,;]+)",
     re.IGNORECASE,
 )
+_BEARER = re.compile(  # the value needs a digit: "Bearer tokens expire after an hour" names no token
+    r"(?<![A-Za-z])(?:authorization\s*:\s*(?:basic|token)?|bearer)\s+(?=[\w~+/.-]*\d)[\w~+/.-]{16,}", re.IGNORECASE
+)
+_URL_PASSWORD = re.compile(r"://[^\s:/@]{1,64}:([^\s/@]{1,128})@\w")  # any scheme://user:password@host
 _LOGIN_PAIR = re.compile(  # "login: admin / Spring2025#"
     r"\b(?:login|log-?in|credentials|user(?:name)?)\b[^\n]{0,40}?[:=]\s*\S+\s*/\s*([^\s\"'`,;]+)", re.IGNORECASE
 )
@@ -199,9 +229,9 @@ def _looks_like_secret(value: str) -> bool:
 
 
 def find_credential(text: str) -> bool:
-    if _API_KEY.search(text):
+    if _API_KEY.search(text) or _BEARER.search(text):
         return True
-    assignments = (*_SECRET_ASSIGNMENT.finditer(text), *_LOGIN_PAIR.finditer(text))
+    assignments = (*_SECRET_ASSIGNMENT.finditer(text), *_LOGIN_PAIR.finditer(text), *_URL_PASSWORD.finditer(text))
     return any(_looks_like_secret(match.group(1)) for match in assignments)
 
 
@@ -360,7 +390,28 @@ def _topic(words: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\bour )\b(?:" + words + r")\b", re.IGNORECASE)
 
 
-_HEALTH_TOPIC = _topic(
+_NOT_ME = r"(?!(?:" + _ROLES + r"|team|staff|business|company|firm|shop|practice|clinic)(?:s|'s|s'|’s)?(?![a-z]))"
+_NOT_DOING = (r"(?!(?:to|writing|drafting|planning|running|organi[sz]ing|hosting|launching|creating|making|designing"
+              r"|preparing|updating|selling|offering|stocking|hiring)\b)")  # "I'm planning a mental health day"
+_NOT_A_THEME = r"(?![\s-]+(?:awareness|friendly|policy|policies|campaign|law|charity|research)\b)"  # "allergy-friendly"
+
+
+def _first_person(words: str) -> re.Pattern[str]:
+    """The user as the owner, within a few words in one clause: "my salary", "my wife's diagnosis", "I was diagnosed
+    with", "I'm going through a divorce", "sued me". A bare "I" or "me" ("I need a ...", "help me ...") is the user
+    asking, not owning; "I'm planning a ..." is the business at work; "my staff's", "my client's" are other people,
+    left to `_owner_spans`."""
+    word = _NOT_ME + r"[a-z'’-]+\s+"
+    topic = r"(?:" + words + r")\b" + _NOT_A_THEME
+    return re.compile(
+        r"\bmy\s+(?:" + word + r"){0,2}" + topic
+        + r"|\bi(?:'m|’m|'ve|’ve|\s+(?:am|was|have|had|got))\s+(?:" + _NOT_DOING + word + r"){0,3}" + topic
+        + r"|\b(?:" + words + r")\s+(?:for\s+|against\s+|to\s+)?me\b",
+        re.IGNORECASE,
+    )
+
+
+_HEALTH_WORDS = (
     r"diagnos[a-z]*|prescri(?:ption|ptions|bed)|medications?|medical (?:history|records?|conditions?|notes|reports?"
     r"|leave|certificate)|patient (?:records?|files?|notes|chart)|health (?:records?|conditions?|issues?|problems?)"
     r"|treatment (?:plans?|for)|hiv|mental health|depression|anxiety|bipolar|schizophreni[a-z]*|ptsd|autism|adhd"
@@ -371,8 +422,9 @@ _HEALTH_TOPIC = _topic(
     r"|disabilit(?:y|ies)|therap(?:y|ist)|rehab|addiction|overdose|hepatitis|covid|symptoms|dosage"
     r"|\d+ ?mg|insulin|antidepressants?|injur(?:y|ies|ed)|hospitali[sz]ed|dental (?:records?|history)"
 )
+_HEALTH_TOPIC, _HEALTH_MINE = _topic(_HEALTH_WORDS), _first_person(_HEALTH_WORDS)
 _HEALTH_CONTENT = re.compile(r"\bMRN\b|\bNHS (?:no|number)\.?\s*:?\s*\d{3}\s?\d{3}\s?\d{4}", re.IGNORECASE)
-_LEGAL_TOPIC = _topic(
+_LEGAL_WORDS = (
     r"attorney[- ]client|custody|criminal (?:records?|convictions?|history|charges?|case|background)|convicted"
     r"|conviction|arrested|lawsuit|sued|suing|settlement (?:terms|agreement|offer|amount|figure)|divorce[a-z]*"
     r"|separation agreement|prenup[a-z]*|immigration (?:status|case|hearing|application)|visa (?:status|application)"
@@ -381,14 +433,21 @@ _LEGAL_TOPIC = _topic(
     r"|litigation|power of attorney|without prejudice|(?:harassment|discrimination|unfair dismissal) (?:claim|case"
     r"|complaint|allegations?)|disciplinary (?:hearing|case|action)"
 )
+_LEGAL_TOPIC, _LEGAL_MINE = _topic(_LEGAL_WORDS), _first_person(_LEGAL_WORDS)
 _LEGAL_CONTENT = re.compile(
     r"\bprivileged (?:and|&) confidential\b|\blegally privileged\b|\battorney[- ]client privileged\b", re.IGNORECASE
 )
-_FINANCIAL_TOPIC = _topic(
+_FINANCIAL_WORDS = (
     r"bank statements?|account (?:number|no|#)|tax returns?|salary|salaries|pay ?slips?|pay stubs?|P60|P45|W-2"
     r"|1099|credit (?:score|report|history|rating|check)|loan (?:applications?|statement|balance)|mortgage"
     r"|debts?|arrears|bankrupt[a-z]*|insolven[a-z]*|net worth|income|pensions?"
     r"|investment portfolio|brokerage account|inheritance|benefits claim"
+)
+_FINANCIAL_TOPIC, _FINANCIAL_MINE = _topic(_FINANCIAL_WORDS), _first_person(_FINANCIAL_WORDS)
+_AMOUNT = re.compile(  # a sum, not a year: "45000", "1,200", "£950", "3k", "2000 a month"
+    r"[£$€]\s?\d|\b\d{1,3}(?:,\d{3})+\b|\b(?!(?:19|20)\d\d\b)\d{4,}\b"
+    r"|\b\d+(?:\.\d+)?\s?(?:k|grand|pounds|dollars|euros|gbp|usd|eur)\b|\b\d[\d,.]*\s(?:a|per)\s(?:month|year|week)\b",
+    re.IGNORECASE,
 )
 _FINANCIAL_CONTENT = re.compile(
     r"(?<!customer )(?<!order )\b(?:account|acct|a/c)\.? ?(?:number|no\.?|#)\s*(?:is|:)?\s*\d{8,17}\b"
@@ -397,21 +456,29 @@ _FINANCIAL_CONTENT = re.compile(
 )
 
 
-def _tied_to_person(text: str, topic: re.Pattern[str]) -> bool:
+def _tied_to_person(text: str, topic: re.Pattern[str], mine: re.Pattern[str], needs_sum: bool = False) -> bool:
+    """A topic word owned by someone else (`_owner_spans`) or by the user (`mine`), the user's with a sum nearby
+    when `needs_sum`: "my salary is 45000" flags, "my tax return is due next week" asks about a chore."""
     terms = [match.span() for match in topic.finditer(text)]
-    return bool(terms) and _any_near(terms, _owner_spans(text))
+    if not terms:  # most texts stop here; `mine` only matches around a topic word
+        return False
+    if needs_sum:
+        own = _any_near([m.span() for m in mine.finditer(text)], [m.span() for m in _AMOUNT.finditer(text)], 40)
+    else:
+        own = mine.search(text) is not None
+    return own or _any_near(terms, _owner_spans(text))
 
 
 def find_health_record(text: str) -> bool:
-    return bool(_HEALTH_CONTENT.search(text)) or _tied_to_person(text, _HEALTH_TOPIC)
+    return bool(_HEALTH_CONTENT.search(text)) or _tied_to_person(text, _HEALTH_TOPIC, _HEALTH_MINE)
 
 
 def find_legal_record(text: str) -> bool:
-    return bool(_LEGAL_CONTENT.search(text)) or _tied_to_person(text, _LEGAL_TOPIC)
+    return bool(_LEGAL_CONTENT.search(text)) or _tied_to_person(text, _LEGAL_TOPIC, _LEGAL_MINE)
 
 
 def find_financial_record(text: str) -> bool:
-    return bool(_FINANCIAL_CONTENT.search(text)) or _tied_to_person(text, _FINANCIAL_TOPIC)
+    return bool(_FINANCIAL_CONTENT.search(text)) or _tied_to_person(text, _FINANCIAL_TOPIC, _FINANCIAL_MINE, True)
 
 
 # --- the detector -------------------------------------------------------------------------------------------------
@@ -435,6 +502,7 @@ def detect_sensitive(text: str) -> Sensitivity:
         if not isinstance(text, str):
             log.error("sensitive-data detector got a %s, not a str: treating it as sensitive", type(text).__name__)
             return DETECTOR_ERROR
+        text = _normalise(text)
         kinds = tuple(sorted(kind for kind, check in CHECKERS.items() if check(text)))
         return Sensitivity(bool(kinds), kinds)
     except Exception as error:  # fail closed; log the type only, since a message could quote the text

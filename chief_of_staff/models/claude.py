@@ -3,8 +3,10 @@
 It owns the HTTP conversation with Anthropic: one streamed request per `complete()`, the system prompt sent as
 one cacheable block, and the SDK's errors turned into domain errors a user can act on (`CloudError` and its
 subclasses) that carry the token usage the API had reported before a failure, so the ledger charges only that.
-Retries with backoff on 429, 5xx and timeouts are the SDK's own (`max_retries`, `timeout`); it honours the
-API's `retry-after` header, however long, so there is no retry loop here.
+Retries with backoff on 429, 5xx and timeouts are the SDK's own (`max_retries`, `timeout`), so there is no retry
+loop here. One SDK hook is overridden: when the API asks to wait longer than `max_wait_s` (the SDK would sleep
+that long, up to days), the SDK does not retry and the caller gets CloudRateLimitedError at once with the wait,
+so a user is answered locally instead of blocked, and a budget reservation never outlives its call.
 
 Defence in depth: before any byte leaves the machine, `complete()` refuses a thread marked sensitive, or a
 payload the sensitive-data detector flags, with SensitiveDataBlockedError. The escalation policy should never
@@ -37,6 +39,18 @@ from chief_of_staff.errors import (
 # events missing fields (AttributeError, KeyError, TypeError). Caught only while reading the stream.
 MALFORMED_STREAM = (ValueError, RuntimeError, IndexError, AttributeError, KeyError, TypeError)
 SERVER_ERROR_TYPES = ("api_error", "overloaded_error")  # error.type of a 5xx, or of an `error` event mid-stream
+
+
+class _BoundedWaitAnthropic(anthropic.Anthropic):
+    """The SDK's client, except that it does not retry when `retry-after` asks for more than `max_wait_s`."""
+
+    max_wait_s: float = 60.0
+
+    def _should_retry(self, response: httpx2.Response) -> bool:
+        wait = self._parse_retry_after_header(response.headers)
+        if wait is not None and wait > self.max_wait_s:
+            return False
+        return super()._should_retry(response)
 
 
 @dataclass(frozen=True)
@@ -95,7 +109,7 @@ def cloud_error(err: anthropic.APIError, usage: ClaudeUsage | None, timeout_s: f
     """The domain error for an SDK error; messages name the status and error type, never the payload."""
     if isinstance(err, anthropic.APITimeoutError):  # before APIConnectionError, its base class
         return CloudTimeoutError(
-            f"Claude did not answer within {timeout_s:g} s, retries included; try again or raise the timeout",
+            f"Claude did not answer within {timeout_s:g} s (per attempt); try again or raise claude_timeout_s",
             usage=usage,
         )
     if isinstance(err, anthropic.APIConnectionError):
@@ -146,17 +160,26 @@ class ClaudeClient:
     """Streams one answer per `complete()`; `available` is False without an API key (nothing is ever sent)."""
 
     def __init__(
-        self, api_key: str | None = None, base_url: str | None = None, timeout_s: float = 60.0, max_retries: int = 2
+        self, api_key: str | None = None, base_url: str | None = None, timeout_s: float = 60.0, max_retries: int = 2,
+        max_wait_s: float = 60.0,
     ) -> None:
         key = api_key if api_key is not None else os.environ.get("ANTHROPIC_API_KEY")
         self.timeout_s = timeout_s
         # An explicit key keeps the SDK from looking for other credentials (auth tokens, profiles on disk).
         # base_url None: the SDK reads ANTHROPIC_BASE_URL, else uses https://api.anthropic.com.
+        self.max_retries, self.max_wait_s = max_retries, max_wait_s
         self._sdk = (
-            anthropic.Anthropic(api_key=key, base_url=base_url, timeout=timeout_s, max_retries=max_retries)
+            _BoundedWaitAnthropic(api_key=key, base_url=base_url, timeout=timeout_s, max_retries=max_retries)
             if key
             else None
         )
+        if self._sdk is not None:
+            self._sdk.max_wait_s = max_wait_s
+
+    @property
+    def longest_call_s(self) -> float:
+        """An upper bound on one complete() call: every attempt timing out, every wait at its longest."""
+        return (self.max_retries + 1) * self.timeout_s + self.max_retries * self.max_wait_s
 
     @property
     def available(self) -> bool:
@@ -224,4 +247,8 @@ class ClaudeClient:
         except httpx2.TransportError as err:
             raise CloudBadResponseError(
                 "the connection to Claude dropped mid-answer; try again", usage=progress.usage
+            ) from err
+        except (httpx2.HTTPError, anthropic.AnthropicError) as err:  # e.g. a body that fails to decode
+            raise CloudBadResponseError(
+                f"Claude's answer could not be read ({type(err).__name__}); try again", usage=progress.usage
             ) from err

@@ -140,7 +140,12 @@ class OllamaChatModel(LocalChatModel):
                 logprobs=True,
                 options=self._options(stop, kwargs.get("max_new_tokens")),
             )
+            cancelled = kwargs.get("cancelled")  # a threading.Event the caller sets on Ctrl-C
             for part in parts:
+                if cancelled is not None and cancelled.is_set():
+                    yield closing_chunk(model_name=self.model_name, backend="ollama", finish_reason="stopped",
+                                        started=started, input_tokens=0, output_tokens=0)
+                    return
                 delta = part.message.content or ""
                 logprobs = [{"token": lp.token, "logprob": lp.logprob} for lp in part.logprobs or []]
                 if part.done:

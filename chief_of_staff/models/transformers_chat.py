@@ -135,7 +135,11 @@ class TransformersChatModel(LocalChatModel):
         tokens: list[int] = []
         emitted = ""
         finish_reason = "length"
+        cancelled = kwargs.get("cancelled")  # a threading.Event the caller sets on Ctrl-C (nodes run in threads)
         for token, logprob in self.token_stream(input_ids, limit):
+            if cancelled is not None and cancelled.is_set():
+                finish_reason = "stopped"
+                break
             tokens.append(token)
             text = self._tokenizer.decode(tokens, skip_special_tokens=True)
             if text.endswith("\ufffd"):  # an incomplete multi-byte character: wait for the next token

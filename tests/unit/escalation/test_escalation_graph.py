@@ -9,8 +9,10 @@ from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.memory import InMemorySaver
 
 from chief_of_staff.context import Context
-from chief_of_staff.escalation.escalate import Escalation, sampled_agreement
+from chief_of_staff.errors import TurnCancelled
+from chief_of_staff.escalation.escalate import Escalation, escalate, sampled_agreement
 from chief_of_staff.escalation.ledger import Ledger
+from chief_of_staff.escalation.policy import Decision, Tier
 from chief_of_staff.escalation.prices import load_prices
 from chief_of_staff.graph import build_graph
 from chief_of_staff.models.claude import ClaudeClient
@@ -137,7 +139,7 @@ def test_cloud_faults_keep_the_local_answer_and_charge_only_what_was_reported(ch
     assert result.trace["tier"] == 1 and result.answer and not result.answer.startswith("Claude says")
     assert any("Claude failed" in n for n in result.trace["notices"])
     (_, status, actual, tokens_in, _), = [row for row in ledger_rows(context) if row[0] == 2]
-    assert status == "settled"
+    assert status == "failed", "a failed attempt is charged, but it is not an answer"
     if mode == "drop":  # message_start reported the input tokens: those, and only those, are charged
         assert tokens_in > 0 and actual > 0
     else:
@@ -152,3 +154,74 @@ def test_sampled_agreement_is_measured_but_never_streamed(chat_model, department
     assert "".join(tokens) == result.answer, "sampled answers must not reach the user"
     assert result.trace["confidence"] is not None
     assert sampled_agreement(chat_model, [HumanMessage(ROUTINE)], "an answer no sample gives", 2) <= 2 / 3
+
+
+def test_ctrl_c_after_claude_finished_returns_the_answer_the_thread_keeps(chat_model, departments):
+    with FakeAnthropicServer(answer="one two three four five six seven eight") as fake:
+        context = make_context(chat_model, departments, fake)
+        graph = build_graph(InMemorySaver())
+        escalating = []
+
+        def press_ctrl_c(token: str) -> None:
+            if escalating:
+                raise KeyboardInterrupt
+
+        result = run_turn(graph, context, "t1", ROUTINE, press_ctrl_c, escalating.append)
+    state = graph.get_state({"configurable": {"thread_id": "t1"}})
+    assert result.stopped and not state.next
+    assert result.answer == state.values["messages"][-1].text and result.trace == state.values["trace"]
+    assert result.trace["finish_reason"] == "stopped" and context.cancelled.is_set()
+
+
+def test_ctrl_c_while_claude_streams_stops_the_call_and_charges_the_estimate(chat_model, departments):
+    with FakeAnthropicServer(answer="one two three four five six seven eight") as fake:
+        context = make_context(chat_model, departments, fake)
+        decision = Decision(Tier.SONNET, "claude-sonnet-5-5", ("not confident",))
+
+        def cancelled(text: str) -> None:  # what the graph's escalate node does once run_turn saw Ctrl-C
+            raise TurnCancelled("stopped by the user while Claude was answering")
+
+        outcome = escalate(context.escalation, decision, departments["content"], "system",
+                           [{"role": "user", "content": ROUTINE}], 1000, False, on_text=cancelled)
+    assert outcome.text is None and "stopped by the user" in outcome.note
+    (tier, status, actual, _, note), = ledger_rows(context)
+    assert status == "failed" and actual > 0 and "charged the estimate" in note
+
+
+def _escalate_ten_times(url: str, ledger_path: str, results) -> None:
+    """One process of the concurrency test: ten Sonnet escalations through the real client and ledger."""
+    from pathlib import Path
+
+    departments = discover_departments(load_settings()).departments
+    budgets = Budgets(sonnet=BudgetCaps(daily_usd=0.015, monthly_usd=None))
+    settings = load_settings(budgets=budgets, cloud_max_tokens=256)
+    escalation = Escalation(settings=settings, prices=load_prices(), ledger=Ledger(Path(ledger_path), budgets),
+                            client=ClaudeClient(api_key=DEFAULT_API_KEY, base_url=url, max_retries=0))
+    decision = Decision(Tier.SONNET, "claude-sonnet-5-5", ("not confident",))
+    answered = 0
+    for _ in range(10):
+        outcome = escalate(escalation, decision, departments["content"], "You write captions.",
+                           [{"role": "user", "content": ROUTINE}], 2000, False)
+        answered += outcome.text is not None
+    results.put(answered)
+
+
+def test_fifty_escalations_from_five_processes_never_overspend_a_small_budget(tmp_path):
+    import multiprocessing as mp
+
+    ledger_path = tmp_path / "ledger.sqlite"
+    with FakeAnthropicServer(answer="A caption. " * 40) as fake:
+        ctx = mp.get_context("spawn")
+        results = ctx.Queue()
+        workers = [ctx.Process(target=_escalate_ten_times, args=(fake.url, str(ledger_path), results))
+                   for _ in range(5)]
+        for worker in workers:
+            worker.start()
+        answered = sum(results.get(timeout=180) for _ in workers)
+        for worker in workers:
+            worker.join(timeout=30)
+        requests = len(fake.requests)
+    with sqlite3.connect(ledger_path) as db:
+        spent, calls = db.execute("SELECT SUM(actual_usd), COUNT(*) FROM spend WHERE status = 'settled'").fetchone()
+    assert 0 < answered < 50 and calls == answered == requests, "refused calls never reach the API"
+    assert spent <= 0.015

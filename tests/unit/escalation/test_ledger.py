@@ -53,11 +53,24 @@ def test_a_new_day_has_a_fresh_daily_cap_but_the_month_remembers(tmp_path):
     assert ledger.budget_left(Tier.SONNET, "c", tomorrow) == pytest.approx(0.5)
 
 
-def test_stale_reservations_of_dead_processes_expire(tmp_path):
+def test_stale_reservations_of_dead_processes_expire_but_still_count(tmp_path):
     ledger = ledger_with(tmp_path)
-    ledger.reserve(Tier.SONNET, "c", "m", 0.9, now=NOW)  # never settled
+    ledger.reserve(Tier.SONNET, "c", "m", 0.9, now=NOW)  # its process died: never settled
     later = NOW + dt.timedelta(hours=1)
-    ledger.reserve(Tier.SONNET, "c", "m", 0.9, now=later)
+    ledger.reserve(Tier.SONNET, "c", "m", 0.05, now=later)
+    with sqlite3.connect(ledger.path) as db:
+        assert [r[0] for r in db.execute("SELECT status FROM spend ORDER BY id")] == ["expired", "reserved"]
+    assert ledger.budget_left(Tier.SONNET, "c", later) == pytest.approx(0.05), "the API may have charged it"
+
+
+def test_a_failed_attempt_costs_what_was_reported_but_is_not_an_answer(tmp_path):
+    ledger = ledger_with(tmp_path)
+    ledger.settle(ledger.reserve(Tier.SONNET, "c", "m", 0.2, now=NOW), actual_usd=0.01, answered=False)
+    ledger.record_local(Tier.LOCAL, "c", "SmolLM2", sonnet_equivalent_usd=0.004, now=NOW)
+    summary = ledger.summary(now=NOW)
+    assert summary["answers"] == 1 and summary["local_share"] == 1.0
+    assert summary["cost_usd"] == pytest.approx(0.01) and summary["all_sonnet_usd"] == pytest.approx(0.004)
+    assert ledger.budget_left(Tier.SONNET, "c", NOW) == pytest.approx(0.99)
 
 
 def test_summary_shows_spend_budget_left_and_saving_against_all_sonnet(tmp_path):

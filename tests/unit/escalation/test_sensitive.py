@@ -28,6 +28,17 @@ FOUND = [
     ("card_number", "Amex 3782 822463 10005 on file"),
     ("card_number", "refund to 4242424242424242 please"),
     ("card_number", "card 4111 1111 1111 1111 123 (the CVV) for the booking"),
+    ("card_number", "card 4111\u00a01111\u00a01111\u00a01111 on file"),  # no-break spaces
+    ("card_number", "card 4111\u20071111\u20071111\u20071111"),  # figure spaces
+    ("card_number", "card 4111\u202f1111\u202f1111\u202f1111"),  # narrow no-break spaces
+    ("card_number", "card 4111\t1111\t1111\t1111"),
+    ("card_number", "card 4111.1111.1111.1111"),
+    ("card_number", "card 4111/1111/1111/1111"),
+    ("card_number", "card 4111\u200b1111\u200b1111\u200b1111"),  # zero-width spaces
+    ("card_number", "4111\ufeff1111\u200c1111\u200d1111"),
+    ("card_number", "card ４１１１ １１１１ １１１１ １１１１"),  # full-width digits
+    ("card_number", "card 5555\u20135555\u20135555\u20134444"),  # en-dashes
+    ("card_number", "Amex 3782\u00a0822463\u00a010005"),
     ("iban", "pay GB82 WEST 1234 5698 7654 32 by Friday"),
     ("iban", "IBAN DE89 3704 0044 0532 0130 00 for the SEPA transfer"),
     ("iban", "refund to gb29nwbk60161331926819"),
@@ -35,6 +46,10 @@ FOUND = [
     ("us_ssn", "His SSN is 123-45-6789, file the extension"),
     ("us_ssn", "ssn 401224567 for payroll"),
     ("us_ssn", "social security number: 536 22 1234"),
+    ("us_ssn", "her SSN is 123\u201345\u20136789"),  # en-dashes
+    ("us_ssn", "123\u201145\u20116789 for the W-4"),  # non-breaking hyphens
+    ("us_ssn", "SSN 123\u221245\u22126789"),  # minus signs
+    ("us_ssn", "SSN １２３-４５-６７８９"),  # full-width digits
     ("bank_routing_number", "routing number 021000021, account 123456789012"),
     ("bank_routing_number", "the ABA is 011000015"),
     ("credential", "key sk-ant-api03-Xy7Kq2Lm9Pz4Rt6Vb8Nc1Df3Gh5Jk7Lm9Qw2E, why the 401s?"),
@@ -48,6 +63,18 @@ FOUND = [
     ("credential", "pwd=Hunter2Hunter2 in the config"),
     ("credential", "the door passcode is 4821"),
     ("credential", "login: admin / Spring2025#"),
+    ("credential", "DB_PASSWORD=S3cretPass!"),  # "_" joins the words of .env names
+    ("credential", "aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"),
+    ("credential", "client_secret: 8f3kd9a0b1c2d3e4f5a6"),
+    ("credential", "API_SECRET=abc123def456 in the .env"),
+    ("credential", "GITHUB_TOKEN=a1b2c3d4e5f6a7b8"),
+    ("credential", "the webhook needs token=9f8e7d6c5b4a"),
+    ("credential", '{"password": "S3cretPass!", "user": "admin"}'),
+    ("credential", "Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0"),
+    ("credential", "curl -H 'Authorization: Basic YWRtaW46U3VwM3JTM2NyZXQ='"),
+    ("credential", "postgres://admin:Sup3rS3cret@db.internal:5432/app"),
+    ("credential", "mysql://root:hunter2@localhost/shop"),
+    ("credential", "sftp://backup:Tr0ub4dor&3@files.example.com"),
     ("contact_details", "Jane Doe, 12 Elm Street, Bristol"),
     ("contact_details", "call Maria Lopez on 07700 900123 about her order"),
     ("contact_details", "forward this to priya.sharma@outlook.com"),
@@ -57,12 +84,24 @@ FOUND = [
     ("health_record", "one of our patients has HIV"),
     ("health_record", "Patient Tom Baker's treatment plan needs updating"),
     ("health_record", "MRN 00482913: update the allergy field"),
+    ("health_record", "I was diagnosed with HIV last week, how do I tell my clients I need time off?"),
+    ("health_record", "i was just diagnosed with diabetes, can you cover my shifts?"),
+    ("health_record", "I'm pregnant, how do I plan my own maternity leave as the owner?"),
+    ("health_record", "I'm on 20mg of sertraline and struggling to focus on the accounts"),
+    ("health_record", "my wife has cancer, so I need to hand over the shop for a month"),
+    ("health_record", "the hospital prescribed me antibiotics, draft an out-of-office"),
     ("legal_record", "PRIVILEGED AND CONFIDENTIAL: summary of the dispute"),
     ("legal_record", "Our client Mr. Davies has a custody hearing on Monday"),
     ("legal_record", "Summarise the lawsuit against Daniel Evans"),
+    ("legal_record", "I'm going through a divorce and need to restructure the business ownership"),
+    ("legal_record", "I've been charged with a DUI, can I still drive the van?"),
+    ("legal_record", "my ex is suing me for custody and I need Fridays off"),
     ("financial_record", "Check Maria Lopez's bank statement for the missing rent"),
     ("financial_record", "Raise Priya's salary to £42,000"),
     ("financial_record", "account number 41234567, sort code 20-00-00"),
+    ("financial_record", "My salary is 45000 and my mortgage payment is 1,200; can the business lend me money?"),
+    ("financial_record", "I pay £950 a month on my mortgage, can I take more out of the company?"),
+    ("financial_record", "My income from the shop was 42,000 last year; what tax bracket is that?"),
 ]
 
 # near-misses: each must NOT report the kind
@@ -89,6 +128,15 @@ NOT_FOUND = [
     ("credential", "The password for new staff is emailed by IT"),
     ("credential", "our api key expired, how do I make a new one?"),
     ("credential", "'Validate with your username and password: mail-upgrade-portal.com' is this phishing?"),
+    ("credential", "set a password policy"),
+    ("credential", "password: ********"),
+    ("credential", "postgres://db.internal:5432/app"),  # no userinfo
+    ("credential", "postgres://user:password@db.internal/app"),  # a placeholder, as in the docs
+    ("credential", "DATABASE_URL=postgres://app:${DB_PASSWORD}@db/app"),
+    ("credential", "Bearer tokens expire after an hour"),  # no token value
+    ("credential", "Should we use bearer authentication for the booking API?"),
+    ("credential", "the access token is valid for 30 days"),
+    ("credential", "DB_PASSWORD_FILE=/run/secrets/db"),
     ("contact_details", "Our phone number is changing to 020 7946 0958"),
     ("contact_details", "Add info@brightsmiles.co.uk to the booking page"),
     ("contact_details", "Is 0800 123 4567 a good number for our vans?"),
@@ -107,6 +155,25 @@ NOT_FOUND = [
     ("financial_record", "What's a typical salary for a junior bookkeeper?"),
     ("financial_record", "Ask Oliver to send me the bank statement import file"),
     ("financial_record", "look up customer account number 10023456"),
+    ("financial_record", "My tax return is due next week, which receipts do I need as a sole trader?"),  # no sum
+    ("financial_record", "I have 3 staff, what's the minimum salary I can pay them?"),
+    ("financial_record", "my staff's salaries come to 12,000 a month"),  # the business's payroll, not the user's
+    ("health_record", "How should I store my employees' medical records?"),
+    ("health_record", "I'm planning a mental health awareness week for staff"),
+    ("health_record", "I have an allergy-friendly menu, can you write a post about it?"),
+    ("legal_record", "I am drafting the divorce law FAQ for our family law firm website"),
+]
+
+# Ordinary tasks: nothing of any kind. First-person business requests ("I", "my", "me", and "our" for the business),
+# and dates or version numbers that normalising separators must not turn into card or SSN digits.
+ORDINARY = [
+    "chase an overdue invoice", "what's our VAT on 450?", "set up MFA for staff", "draft a privacy policy",
+    "write a post about our dental clinic's new opening hours", "",
+    "I need a blog post about our new menu", "my team needs a password policy", "I want to chase an overdue invoice",
+    "Can you help me write a job ad for a receptionist?", "my accountant says our VAT return is due",
+    "I think I was phished, what now?", "I'm a sole trader, how do I pay myself a salary?",
+    "Book the van for 2026.11.28", "update to v1.2.3.4 tonight", "the lease ends 12/28/2026",
+    "release 2026\u201311\u201328 build 1.2.3.4", "invoice 2024\u00a01234 paid on 28\u200b/11/2026",
 ]
 
 
@@ -122,11 +189,7 @@ def test_near_misses_are_not_reported_as_that_kind(kind: str, text: str):
     assert kind not in kinds_of(text)
 
 
-@pytest.mark.parametrize(
-    "text",
-    ["chase an overdue invoice", "what's our VAT on 450?", "set up MFA for staff", "draft a privacy policy",
-     "write a post about our dental clinic's new opening hours", ""],
-)
+@pytest.mark.parametrize("text", ORDINARY)
 def test_ordinary_tasks_are_not_sensitive(text: str):
     result = detect_sensitive(text)
     assert result == Sensitivity(False, ())
@@ -137,7 +200,11 @@ def test_ordinary_tasks_are_not_sensitive(text: str):
     ("text", "value"),
     [("charge 4111 1111 1111 1111", "4111"), ("pay GB82 WEST 1234 5698 7654 32", "WEST"),
      ("SSN 123-45-6789", "6789"), ("routing 021000021", "021000021"), ("wifi password is Summer2024!", "Summer"),
-     ("call Maria Lopez on 07700 900123", "900123"), ("Mrs. Alvarez's MRI results", "Alvarez")],
+     ("call Maria Lopez on 07700 900123", "900123"), ("Mrs. Alvarez's MRI results", "Alvarez"),
+     ("DB_PASSWORD=S3cretPass!", "S3cret"), ("postgres://admin:Sup3rS3cret@db.internal/app", "Sup3r"),
+     ("Authorization: Bearer 9f8e7d6c5b4a39281706f5e4d3c2b1a0", "9f8e"),
+     ("card 4111\u200b1111\u200b1111\u200b1111", "4111"),
+     ("I was diagnosed with HIV last week", "HIV"), ("My salary is 45000", "45000")],
 )
 def test_the_answer_never_contains_the_matched_value(text: str, value: str):
     result = detect_sensitive(text)
@@ -189,7 +256,7 @@ def test_recall_is_100_percent_on_the_sensitive_set():
 def test_false_positive_rate_is_below_5_percent_on_the_non_sensitive_set():
     rows = load("non_sensitive_tasks.jsonl")
     flagged = [(i, kinds_of(row["text"])) for i, row in enumerate(rows, 1) if detect_sensitive(row["text"])]
-    # measured: 2/366 = 0.5% (a name next to an office phone; a dashed SSN-shaped parcel reference)
+    # measured: 2/382 = 0.5% (a name next to an office phone; a dashed SSN-shaped parcel reference)
     assert len(flagged) / len(rows) < 0.05, flagged
 
 

@@ -97,6 +97,15 @@ def test_rate_limit_then_ok_succeeds_after_the_sdk_waits_retry_after() -> None:
     assert elapsed >= 0.6  # the header's wait: the SDK's own first backoff is at most 0.5 s
 
 
+def test_a_long_retry_after_is_not_waited_for_but_reported_at_once() -> None:
+    with FakeAnthropicServer(default_mode="429", retry_after=120) as server:
+        start = time.monotonic()
+        with pytest.raises(CloudRateLimitedError) as caught:
+            ask(ClaudeClient(api_key=DEFAULT_API_KEY, base_url=server.url, max_retries=2, max_wait_s=1.0))
+    assert time.monotonic() - start < 10 and len(server.requests) == 1
+    assert caught.value.retry_after == pytest.approx(120)
+
+
 def test_rate_limit_that_persists_raises_rate_limited_with_retry_after() -> None:
     with FakeAnthropicServer(default_mode="429", retry_after=0.1) as server:
         with pytest.raises(CloudRateLimitedError) as caught:
