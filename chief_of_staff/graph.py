@@ -159,11 +159,12 @@ def escalate(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
         streamed.append(text)
         write({"cloud_token": text})
 
-    write({"escalating": {"tier": int(decision.tier), "model": decision.model, "reason": decision.reasons[0]}})
     outcome = cloud.escalate(
         ctx.escalation, decision, department, department.system_prompt,
         _cloud_messages(history, task, ctx.history_turns), state.get("prompt_bytes", 0),
         sensitive_thread=bool(state.get("sensitive_kinds")), on_text=on_text,
+        on_start=lambda: write({"escalating": {"tier": int(decision.tier), "model": decision.model,
+                                               "reason": decision.reasons[0]}}),
     )
     update: dict = {"cloud": {"cost_usd": outcome.cost_usd, "usage": outcome.usage, "note": outcome.note,
                               "answered": outcome.text is not None, "blocked": bool(outcome.blocked_kinds),

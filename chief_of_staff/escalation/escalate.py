@@ -148,8 +148,10 @@ class CloudOutcome:
 
 def escalate(escalation: Escalation, decision: Decision, department: Department, system: str,
              messages: list[dict[str, str]], prompt_bytes: int, sensitive_thread: bool,
-             on_text: Callable[[str], None] | None = None) -> CloudOutcome:
-    """Call Claude for a cloud decision within budget; any failure returns the reason and keeps the local answer."""
+             on_text: Callable[[str], None] | None = None,
+             on_start: Callable[[], None] | None = None) -> CloudOutcome:
+    """Call Claude for a cloud decision within budget; any failure returns the reason and keeps the local answer.
+    `on_start` runs once the call is really going to be made (key present, budget reserved)."""
     model = decision.model or ""
     would = f"would escalate to {model}: {decision.reasons[0]}"
     client = escalation.client
@@ -178,6 +180,8 @@ def escalate(escalation: Escalation, decision: Decision, department: Department,
                           sonnet_equivalent_usd=_cost(sonnet, usage), note=note, answered=answered)
 
     try:
+        if on_start:
+            on_start()
         reply = client.complete(model=model, system=system, messages=messages,
                                 max_tokens=escalation.settings.cloud_max_tokens,
                                 sensitive_thread=sensitive_thread, on_text=on_text)

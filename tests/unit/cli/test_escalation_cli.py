@@ -69,6 +69,8 @@ class TestEscalationCli:
         result = cos("ask", "--json", "-d", "content", CAPTION)
         assert result.exit_code == 0
         assert any("no ANTHROPIC_API_KEY; would escalate" in n for n in json.loads(result.stdout)["notices"])
+        text = cos("ask", "-d", "content", CAPTION)
+        assert "would escalate to claude-sonnet-5-5" in text.stderr and "escalating to" not in text.stderr
 
     def test_costs_show_spend_budget_left_and_saving(self, claude):
         cos("ask", "-d", "content", CAPTION)
