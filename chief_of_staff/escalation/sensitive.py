@@ -38,6 +38,8 @@ import unicodedata
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass
 
+from chief_of_staff.escalation.people import FIRST_NAMES, ROLES, SURNAMES, name_spans, owner_spans
+
 log = logging.getLogger(__name__)
 
 KINDS = (
@@ -235,86 +237,6 @@ def find_credential(text: str) -> bool:
     return any(_looks_like_secret(match.group(1)) for match in assignments)
 
 
-# --- people -------------------------------------------------------------------------------------------------------
-
-FIRST_NAMES = frozenset("""
-james john robert michael david richard joseph thomas charles christopher daniel matthew anthony steven paul andrew
-joshua kevin brian george edward ronald timothy jason jeffrey jacob gary nicholas eric jonathan stephen larry justin
-brandon benjamin samuel gregory alexander patrick raymond dennis tyler aaron jose adam nathan henry douglas zachary
-peter kyle walter ethan jeremy harold keith noah gerald carl terry sean arthur lawrence jesse dylan bryan joe bruce
-albert gabriel logan alan juan wayne roy ralph eugene vincent louis philip oliver harry charlie oscar liam leo theo
-felix hugo finn mohammed muhammad ahmed omar ali ibrahim khalid hassan yusuf tariq jamal raj rahul anil deepak arjun
-sanjay vikram amit ravi wei hao hiroshi takeshi kenji carlos miguel pablo diego javier luis jorge alejandro mateo
-rafael fernando ricardo sergio andres marco luca giovanni pierre hans klaus lars sven erik ivan dmitri mikhail sergei
-piotr kwame kofi emeka chidi tunde oluwaseun declan ciaran connor callum hamish rhys owen gareth tom tim dan ben sam
-jim tony pete alex chris dave steve ryan mary patricia jennifer linda elizabeth barbara susan jessica sarah karen
-nancy lisa betty margaret sandra ashley kimberly emily donna michelle dorothy amanda melissa deborah stephanie
-rebecca sharon laura cynthia kathleen amy shirley angela helen anna brenda pamela nicole emma samantha katherine
-christine catherine janet maria heather diane julie joyce evelyn joan kelly christina lauren martha cheryl megan
-andrea olivia hannah alice gloria teresa sara marie diana natalie jane sophia sophie chloe zoe freya amelia isabel
-lucia sofia elena ana priya aisha fatima sunita yuki giulia francesca camille ingrid olga natasha nadia amara fiona
-claire siobhan niamh aoife sian bethan nina tina rosa alicia carmen lucy ellie abigail alexis kate beth
-""".split())
-SURNAMES = frozenset("""
-smith johnson williams jones garcia miller davis rodriguez martinez hernandez lopez gonzalez wilson anderson moore
-jackson martin lee perez thompson harris sanchez clark ramirez lewis robinson walker allen wright torres nguyen flores
-adams nelson mitchell roberts carter phillips evans turner diaz edwards collins stewart morris murphy rivera rogers
-peterson reed bailey howard ramos kim cox richardson watson brooks chavez bennett mendoza ruiz hughes alvarez castillo
-sanders patel myers ross foster jimenez powell jenkins perry sullivan butler barnes fisher henderson coleman simmons
-patterson reynolds hamilton graham gonzales wallace griffin hayes gibson ellis murray singh kumar sharma gupta khan
-chen wang zhang liu yang huang tanaka suzuki sato mueller muller schmidt schneider fischer weber meyer rossi russo
-bianchi dubois moreau laurent okafor okonkwo adeyemi mensah walsh byrne doyle kowalski nowak novak ivanov petrov
-silva santos oliveira pereira fernandes almeida doe
-""".split())
-
-_WORD = re.compile(r"[A-Za-z]+")
-_HONORIFIC_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.?\s+[A-Z][A-Za-z-]+")
-_ROLES = (r"(?:client|customer|patient|tenant|employee|staff member|member of staff|candidate|applicant|worker"
-          r"|colleague|contractor|student|resident|guest|volunteer|receptionist|nurse|driver|cleaner|manager"
-          r"|assistant|bookkeeper|hygienist|chef|apprentice|intern|landlord|policyholder)")
-_NAMED = re.compile(r"(?i:\b(?:" + _ROLES + r"|name is|named|dear))\s+([A-Z][a-z-]+)")  # "client Okafor"
-_NOT_A_NAME = frozenset({"service", "services", "support", "care", "portal", "success", "team", "experience", "data",
-                         "records", "relations", "satisfaction", "feedback", "account", "accounts", "list", "the",
-                         "customer", "customers", "client", "clients", "sir", "madam", "all"})
-_SPECIFIC = r"(?:who|with|whose|has|had|is|was|told|owes|got|received|disclosed|admitted|mentioned|reported|revealed)"
-_PERSON_CUE = re.compile(
-    r"\b(?:his|her|hers|him|himself|herself)\b|\b(?:he|she)(?:'s|’s|\s+" + _SPECIFIC + r"\b)"
-    r"|\b(?:a|an|one|this|that|the|our|my)\s+(?:of\s+our\s+)?(?:[a-z-]+\s+)?" + _ROLES  # "one of our patients has"
-    + r"s?\s+(?:(?:in|at|from|on)\s+[a-z]+\s+)?" + _SPECIFIC + r"\b"  # "the employee in accounts is"
-    r"|\b(?:the|this|that|our|my|your)\s+(?:[a-z-]+\s+)?" + _ROLES + r"(?:'s|’s)"  # "the client's"
-    r"|\b(?:" + _ROLES + r"|case|member)\s*(?:#|no\.?|number|id|ref\.?)?\s*:?\s*[A-Z]{0,4}-?\d{3,}",  # "patient 55102"
-    re.IGNORECASE,
-)
-_OWNER_AFTER = re.compile(r"(?:\s+[A-Z][a-z]+)?(?:'s|’s|'|’|\s+" + _SPECIFIC + r"\b)")  # "Maria Lopez's", "Priya is"
-_OWNER_BEFORE = re.compile(r"\b(?:for|of|against|behalf of|re:?)\s+$", re.IGNORECASE)  # "the lawsuit against X"
-_WRITTEN_TO = re.compile(r"\b(?:to|with)\s+$", re.IGNORECASE)  # "the settlement offer to Mr Singh": a client's matter
-
-
-def _name_spans(text: str) -> list[tuple[int, int]]:
-    """Where a person's name appears: honorific + name, a listed first name or surname, "client Okafor", "named X"."""
-    spans = [match.span() for match in _HONORIFIC_NAME.finditer(text)]
-    spans += [match.span() for match in _NAMED.finditer(text) if match.group(1).lower() not in _NOT_A_NAME]
-    for match in _WORD.finditer(text):
-        word = match.group()
-        lower = word.lower()
-        if lower in FIRST_NAMES or (word[0].isupper() and lower in SURNAMES):
-            spans.append(match.span())
-    return spans
-
-
-def _owner_spans(text: str) -> list[tuple[int, int]]:
-    """Who a record can belong to: a name as owner ("Maria's", "Priya is", "for Mr Evans"), his/her, "the client's",
-    "a patient who/with/has...", "employee #123". A name that only gets the task ("ask Maria to ...") is not one."""
-    spans = [match.span() for match in _PERSON_CUE.finditer(text)]
-    spans += [match.span() for match in _NAMED.finditer(text) if match.group(1).lower() not in _NOT_A_NAME]
-    spans += [match.span() for match in _HONORIFIC_NAME.finditer(text)
-              if _WRITTEN_TO.search(text, max(0, match.start() - 10), match.start())]
-    for start, end in _name_spans(text):
-        if _OWNER_AFTER.match(text, end) or _OWNER_BEFORE.search(text, max(0, start - 20), start):
-            spans.append((start, end))
-    return spans
-
-
 # --- contact details ----------------------------------------------------------------------------------------------
 
 _EMAIL = re.compile(r"\b([A-Za-z0-9._%+-]{1,64})@[A-Za-z0-9-]{1,63}(?:\.[A-Za-z0-9-]{1,63}){1,8}")  # bounded: linear
@@ -377,7 +299,7 @@ def find_contact_details(text: str) -> bool:
         return False
     if _personal_email(text):
         return True
-    names = _name_spans(text)
+    names = name_spans(text)
     name_starts = sorted(start for start, _ in names)
     return _any_near([item for item in items if not _owned_by_business(text, item, name_starts)], names)
 
@@ -390,7 +312,7 @@ def _topic(words: str) -> re.Pattern[str]:
     return re.compile(r"(?<!\bour )\b(?:" + words + r")\b", re.IGNORECASE)
 
 
-_NOT_ME = r"(?!(?:" + _ROLES + r"|team|staff|business|company|firm|shop|practice|clinic)(?:s|'s|s'|’s)?(?![a-z]))"
+_NOT_ME = r"(?!(?:" + ROLES + r"|team|staff|business|company|firm|shop|practice|clinic)(?:s|'s|s'|’s)?(?![a-z]))"
 _NOT_DOING = (r"(?!(?:to|writing|drafting|planning|running|organi[sz]ing|hosting|launching|creating|making|designing"
               r"|preparing|updating|selling|offering|stocking|hiring)\b)")  # "I'm planning a mental health day"
 _NOT_A_THEME = r"(?![\s-]+(?:awareness|friendly|policy|policies|campaign|law|charity|research)\b)"  # "allergy-friendly"
@@ -466,7 +388,7 @@ def _tied_to_person(text: str, topic: re.Pattern[str], mine: re.Pattern[str], ne
         own = _any_near([m.span() for m in mine.finditer(text)], [m.span() for m in _AMOUNT.finditer(text)], 40)
     else:
         own = mine.search(text) is not None
-    return own or _any_near(terms, _owner_spans(text))
+    return own or _any_near(terms, owner_spans(text))
 
 
 def find_health_record(text: str) -> bool:
