@@ -13,6 +13,7 @@ from chief_of_staff.cli.departments import departments_app
 from chief_of_staff.cli.escalation import escalation_app
 from chief_of_staff.cli.models import models_app
 from chief_of_staff.cli.route import route
+from chief_of_staff.cli.scorecard import scorecard
 
 app = typer.Typer(
     name="cos",
@@ -29,6 +30,7 @@ app.add_typer(models_app, name="models", help="The local model: what is loaded, 
 app.add_typer(adapters_app, name="adapters", help="Train, evaluate, list and export department adapters.")
 app.add_typer(escalation_app, name="escalation", help="Calibrate when departments escalate to Claude.")
 app.command(help="Cloud spend by day, tier and department; budget left; saving against all-Sonnet.")(costs)
+app.command(help="The business scorecard: 7 questions, then scores and what to switch on.")(scorecard)
 
 
 def main() -> None:
