@@ -51,7 +51,8 @@ def ask(question: Question, number: int) -> Callable[[ScorecardState], dict]:
         prompt = QuestionPrompt(question=question, number=number, total=len(QUESTIONS),
                                 response_schema=question.response_schema(),
                                 error=refused["message"] if refused else None)
-        answer = interrupt(prompt.model_dump(mode="json"), response_schema=prompt.response_schema)
+        # The schema rides in the payload: interrupt(response_schema=...) needs langgraph >= 1.2.12, the pin says 1.0.
+        answer = interrupt(prompt.model_dump(mode="json"))
         try:
             choice = question.validate_choice(answer)
         except ScorecardError as exc:

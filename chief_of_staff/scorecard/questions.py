@@ -130,7 +130,7 @@ def validate_answers(answers: Any) -> dict[str, str]:
         problems.append(f"unknown question {', '.join(map(repr, unknown))}; the questions are: "
                         f"{', '.join(QUESTION_IDS)}")
     missing = [q for q in QUESTIONS if q.id not in answers]
-    problems += [f"missing answer for {q.id!r} ({q.text}); choose one of: {', '.join(q.choice_ids)}"
+    problems += [f"missing answer for {q.id!r}; choose one of: {', '.join(q.choice_ids)}"
                  for q in missing]
     for q in QUESTIONS:
         if q.id in answers:

@@ -103,13 +103,15 @@ def enabled_departments(answers: Mapping[str, str],
             reasons[dept.name] = "the fallback: everyday tasks no other department fits"
         elif kind != "none" and serves(dept, "security"):
             reasons[dept.name] = f"you hold {kind} client data: phishing, breaches and incident response"
-    missing = [] if function not in FUNCTION_SIGNALS or any(serves(d, function) for d in departments.values()) \
-        else [f"no installed department handles {function}: install a department plugin for it or create one "
-              f"with `cos departments new {function}`"]
+    missing = []
+    if function in FUNCTION_SIGNALS and not any(serves(d, function) for d in departments.values()):
+        missing.append(f"no installed department handles {function}: install a department plugin for it or "
+                       f"create one with `cos departments new {function}`")
     return [_advice(departments[name], reason) for name, reason in reasons.items()], missing
 
 
-def local_departments(kind: str, enabled: list[str], departments: Mapping[str, Department]) -> tuple[list[str], ...]:
+def local_departments(kind: str, enabled: list[str],
+                      departments: Mapping[str, Department]) -> tuple[list[str], list[str], list[str]]:
     """(already always local, to make always local for the kind of data, may use the cloud) among `enabled`."""
     already = [n for n in enabled if departments[n].manifest.tiers.always_local]
     to_change = [n for n in enabled if n not in already

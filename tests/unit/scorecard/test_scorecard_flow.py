@@ -26,7 +26,7 @@ def test_each_question_is_asked_by_one_interrupt_carrying_its_response_schema(an
         assert (prompt.number, prompt.total, prompt.error) == (len(asked), 7, None)
         assert [o["const"] for o in prompt.response_schema["oneOf"]] == prompt.question.choice_ids
         interrupts = graph.get_state({"configurable": {"thread_id": "t"}}).interrupts
-        assert len(interrupts) == 1 and interrupts[0].response_schema == prompt.response_schema
+        assert len(interrupts) == 1 and interrupts[0].value["response_schema"] == prompt.response_schema
         step = answer_question(graph, "t", answers[prompt.question.id], context)
     assert asked == list(QUESTION_IDS)
     assert step.result == compute_results(answers, context)
