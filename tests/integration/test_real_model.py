@@ -69,8 +69,11 @@ def test_missing_embedded_package_tells_how_to_install(monkeypatch):
 
 def test_ctrl_c_in_chat_stops_the_answer_and_the_chat_goes_on(monkeypatch):
     monkeypatch.setenv("COS_MAX_NEW_TOKENS", "400")
+    # A shell that starts jobs in the background (`cmd &`) ignores SIGINT, and the child would inherit that:
+    # restore the default, so Python turns Ctrl-C into KeyboardInterrupt as it does in a terminal.
     chat = subprocess.Popen([COS, "chat", "--new"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=os.environ)
+                            stderr=subprocess.PIPE, env=os.environ,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     received = bytearray()
     reader = threading.Thread(target=lambda: [received.extend(b) for b in iter(lambda: os.read(chat.stdout.fileno(),
                                                                                             1024), b"")])
