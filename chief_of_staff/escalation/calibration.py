@@ -86,7 +86,10 @@ def load_calibration(data_dir: Path, department: str) -> Calibration | None:
     if not path.is_file():
         return None
     try:
-        return Calibration(**json.loads(path.read_text(encoding="utf-8")))
+        calibration = Calibration(**json.loads(path.read_text(encoding="utf-8")))
+        if not 0.0 <= float(calibration.threshold) <= 1.0 + 1e-9:  # confidences are probabilities
+            raise ValueError(f"threshold {calibration.threshold!r} is outside 0..1")
+        return calibration
     except (OSError, ValueError, TypeError) as exc:
         logging.getLogger(__name__).warning(
             "ignoring the unreadable calibration %s (%s); run `cos escalation calibrate %s` again",

@@ -44,3 +44,11 @@ def test_unreadable_calibration_is_ignored_with_a_warning(tmp_path, caplog):
     (tmp_path / "calibration" / "security.json").write_text("{not json")
     assert load_calibration(tmp_path, "security") is None
     assert "cos escalation calibrate security" in caplog.text
+
+
+def test_a_threshold_outside_zero_to_one_is_ignored_with_a_warning(tmp_path, caplog):
+    save_calibration(tmp_path, calibrate("security", [0.9, 0.1], [True, False], 0.9))
+    path = tmp_path / "calibration" / "security.json"
+    path.write_text(path.read_text().replace('"threshold": 0.9', '"threshold": 7.0'))
+    assert load_calibration(tmp_path, "security") is None
+    assert "outside 0..1" in caplog.text
