@@ -85,18 +85,23 @@ def _close(stream) -> None:
         log.warning("the stopped turn's last node failed", exc_info=True)
 
 
+def _stopped_trace(state: dict[str, Any], started: float, notice: str, **more: Any) -> dict[str, Any]:
+    return {
+        "department": state.get("department", ""),
+        "route_score": state.get("route_score", 0.0),
+        "latency_s": round(time.time() - started, 3),
+        "finish_reason": "stopped",
+        **more,
+        "notices": [notice],
+    }
+
+
 def _record_stopped_turn(graph, config: dict, thread_id: str, text: str, partial: str, started: float) -> TurnResult:
     state = graph.get_state(config).values
     messages = state.get("messages", [])
     if messages and messages[-1].type == "human":  # the interrupted answer never reached the thread
         answer = AIMessage(partial + STOPPED_MARK, name=state.get("department", ""))
-        trace = {
-            "department": state.get("department", ""),
-            "route_score": state.get("route_score", 0.0),
-            "latency_s": round(time.time() - started, 3),
-            "finish_reason": "stopped",
-            "notices": ["Generation stopped by the user (Ctrl-C)."],
-        }
+        trace = _stopped_trace(state, started, "Generation stopped by the user (Ctrl-C).")
         graph.update_state(config, {"messages": [answer], "trace": trace}, as_node="respond")
         return TurnResult(thread_id, text, answer.text, trace, stopped=True)
     # The answer reached the thread (the node finished, or stopped early, after the Ctrl-C): keep it, marked if it
@@ -108,17 +113,10 @@ def _record_stopped_turn(graph, config: dict, thread_id: str, text: str, partial
         last = AIMessage(id=last.id, content=last.text + STOPPED_MARK, name=last.name,
                          response_metadata=last.response_metadata, usage_metadata=last.usage_metadata)
     cloud, decision = state.get("cloud", {}), state.get("decision", {})
-    answered_by_cloud = bool(cloud.get("answered"))
-    trace = {
-        "department": state.get("department", ""),
-        "route_score": state.get("route_score", 0.0),
-        "latency_s": round(time.time() - started, 3),
-        "finish_reason": "stopped",
-        "tier": decision.get("tier", 1) if answered_by_cloud else (4 if state.get("sensitive_kinds") else 1),
-        "cost_usd": round(cloud.get("cost_usd", 0.0), 6),
-        "reasons": list(decision.get("reasons", [])),
-        "notices": ["Stopped by the user (Ctrl-C); the thread keeps the answer below."],
-    }
+    tier = decision.get("tier", 1) if cloud.get("answered") else (4 if state.get("sensitive_kinds") else 1)
+    trace = _stopped_trace(state, started, "Stopped by the user (Ctrl-C); the thread keeps the answer below.",
+                           tier=tier, cost_usd=round(cloud.get("cost_usd", 0.0), 6),
+                           reasons=list(decision.get("reasons", [])))
     graph.update_state(config, {"messages": [last], "trace": trace, "cloud": cloud,
                                 "sensitive_kinds": state.get("sensitive_kinds", [])}, as_node="respond")
     return TurnResult(thread_id, text, last.text, trace, stopped=True)

@@ -15,7 +15,8 @@ from typing import Any
 
 from langchain_core.messages import BaseMessage, HumanMessage, SystemMessage
 
-from chief_of_staff.escalation.confidence import combined_confidence, confidence_from_logprobs
+from chief_of_staff.escalation.confidence import combined_confidence
+from chief_of_staff.escalation.escalate import answer_confidence, sampled_agreement
 from chief_of_staff.models.base import LocalChatModel
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.settings import Settings
@@ -41,14 +42,12 @@ def chat_messages(department: Department, task: str) -> list[BaseMessage]:
 def measure(chat_model: LocalChatModel, department: Department, tasks: list[dict[str, Any]],
             metric: RewardFunction, settings: Settings,
             on_task: Callable[[], None] | None = None) -> Measurement:
-    from chief_of_staff.escalation.escalate import sampled_agreement
-
     answers, confidences, logprobs, tokens_in = [], [], [], []
     for task in tasks:
         messages = chat_messages(department, task["prompt"])
         reply = chat_model.invoke(messages, max_new_tokens=settings.max_new_tokens)
         values = [lp["logprob"] for lp in reply.response_metadata.get("logprobs", [])]
-        confidence = confidence_from_logprobs(values, settings.confidence_method, settings.confidence_quantile)
+        confidence = answer_confidence(reply.response_metadata.get("logprobs", []), settings)
         if settings.agreement_samples:
             confidence = combined_confidence(confidence, sampled_agreement(
                 chat_model, messages, reply.text, settings.agreement_samples))
