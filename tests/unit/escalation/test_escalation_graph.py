@@ -2,6 +2,8 @@
 127.0.0.1, the real SQLite ledger, and a tiny local model. The fake server counts what it receives: sensitive
 threads must reach it zero times, and every failure must still give the user an answer."""
 
+import json
+import logging
 import sqlite3
 
 import pytest
@@ -92,6 +94,15 @@ def test_sensitive_thread_never_reaches_the_cloud_client(chat_model, departments
     assert "4111" not in str(first.trace) and "4111" not in str(later.trace)
     assert server.requests == []
     assert [row[0] for row in ledger_rows(context)] == [4, 4]
+
+
+def test_sensitive_values_never_reach_logs_traces_or_the_ledger(chat_model, departments, server, caplog):
+    caplog.set_level(logging.DEBUG)
+    context = make_context(chat_model, departments, server)
+    result = run_turn(build_graph(InMemorySaver()), context, "t1", CARD)
+    assert result.trace["tier"] == 4
+    assert "4111" not in caplog.text and "4111" not in json.dumps(result.trace)
+    assert "4111" not in str(ledger_rows(context))
 
 
 def test_critical_task_goes_to_opus(chat_model, departments, server):
