@@ -108,6 +108,15 @@ class Settings(BaseSettings):
     claude_timeout_s: float = Field(60.0, gt=0, description="Claude request timeout (the SDK's).")
     claude_max_retries: int = Field(2, ge=0, le=10, description="Retries on 429, 5xx and timeouts (the SDK's).")
 
+    api_token: str = Field(
+        "", description="Bearer token every HTTP request to `cos serve` must carry (COS_API_TOKEN); required to "
+        "bind any address other than loopback."
+    )
+    max_body_bytes: int = Field(1_000_000, gt=0, description="Largest HTTP request body `cos serve` accepts (413).")
+    cors_origins: list[str] = Field(
+        default_factory=list, description="Browser origins allowed to call `cos serve` (CORS); empty: no CORS."
+    )
+
     @classmethod
     def settings_customise_sources(
         cls,

@@ -14,6 +14,7 @@ from chief_of_staff.cli.escalation import escalation_app
 from chief_of_staff.cli.models import models_app
 from chief_of_staff.cli.route import route
 from chief_of_staff.cli.scorecard import scorecard
+from chief_of_staff.cli.serve import serve
 
 app = typer.Typer(
     name="cos",
@@ -31,6 +32,7 @@ app.add_typer(adapters_app, name="adapters", help="Train, evaluate, list and exp
 app.add_typer(escalation_app, name="escalation", help="Calibrate when departments escalate to Claude.")
 app.command(help="Cloud spend by day, tier and department; budget left; saving against all-Sonnet.")(costs)
 app.command(help="The business scorecard: 7 questions, then scores and what to switch on.")(scorecard)
+app.command(help="Serve the Chief of Staff over HTTP with Ollama's API (cos-<department> models).")(serve)
 
 
 def main() -> None:

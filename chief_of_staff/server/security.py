@@ -1,0 +1,128 @@
+"""Who may talk to `cos serve`: loopback by default, a bearer token for anything else, a cap on request bodies,
+and CORS only for origins the owner named.
+
+`RequestGuard` is plain ASGI middleware rather than FastAPI dependencies so that it covers every route the app
+will ever have (API and pages alike) and runs before a single body byte reaches a handler.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+import json
+from collections.abc import Awaitable, Callable, MutableMapping
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.middleware.cors import CORSMiddleware
+
+from chief_of_staff.errors import ConfigError
+from chief_of_staff.settings import Settings
+
+Scope = MutableMapping[str, Any]
+Message = MutableMapping[str, Any]
+Receive = Callable[[], Awaitable[Message]]
+Send = Callable[[Message], Awaitable[None]]
+ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
+
+LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
+BODYLESS_METHODS = {"GET", "HEAD", "OPTIONS", "DELETE"}
+
+
+def is_loopback(host: str) -> bool:
+    """True for addresses only this machine can reach: 127.0.0.0/8, ::1 and 'localhost'."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to anything
+
+
+def check_bind(host: str, settings: Settings) -> None:
+    """Refuse to listen beyond this machine without a token: anyone on the network could spend the cloud budget
+    and read every thread."""
+    if not is_loopback(host) and not settings.api_token:
+        raise ConfigError(
+            f"refusing to bind {host}: other machines could reach the Chief of Staff without a password. "
+            "Set COS_API_TOKEN (for example `export COS_API_TOKEN=$(python -c 'import secrets; "
+            "print(secrets.token_urlsafe(32))')`) or bind 127.0.0.1"
+        )
+
+
+def bearer_token_matches(authorization: str, token: str) -> bool:
+    scheme, _, given = authorization.partition(" ")
+    # compare_digest on bytes: constant time whatever the guess, so timing does not leak the token's prefix
+    return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
+
+
+async def send_error(send: Send, status: int, message: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
+    """An error in Ollama's shape, {"error": message}, which its clients show to the user."""
+    body = json.dumps({"error": message}).encode()
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()), *headers]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class RequestGuard:
+    """Checks the token (when one is set) and reads the body up to `max_body_bytes` before the app sees it.
+
+    The body is buffered here (it is at most `max_body_bytes`) and replayed to the app, so an oversized one is
+    refused with 413 whether its Content-Length says so or it is sent chunked; later `receive` calls go to the
+    server, so the app still hears a client that disconnects mid-stream."""
+
+    def __init__(self, app: ASGIApp, token: str, max_body_bytes: int) -> None:
+        self.app = app
+        self.token = token
+        self.max_body_bytes = max_body_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
+        if self.token and not bearer_token_matches(headers.get("authorization", ""), self.token):
+            await send_error(send, 401, "missing or wrong token: send the header 'Authorization: Bearer "
+                             "<COS_API_TOKEN>'", ((b"www-authenticate", b"Bearer"),))
+            return
+        if scope["method"] in BODYLESS_METHODS:
+            await self.app(scope, receive, send)
+            return
+        declared = headers.get("content-length", "")
+        if declared.isdigit() and int(declared) > self.max_body_bytes:
+            await send_error(send, 413, self._too_large(int(declared)))
+            return
+        body = bytearray()
+        while True:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return  # the client left before sending its request: nothing to answer
+            body += message.get("body", b"")
+            if len(body) > self.max_body_bytes:
+                await send_error(send, 413, self._too_large(len(body)))
+                return
+            if not message.get("more_body", False):
+                break
+        replayed = False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if not replayed:
+                replayed = True
+                return {"type": "http.request", "body": bytes(body), "more_body": False}
+            return await receive()
+
+        await self.app(scope, replay, send)
+
+    def _too_large(self, size: int) -> str:
+        return (f"request body of {size}+ bytes is over the limit of {self.max_body_bytes} bytes "
+                "(COS_MAX_BODY_BYTES)")
+
+
+def secure(app: FastAPI, settings: Settings) -> None:
+    """Install the guard, then CORS outside it (only when origins are configured), so a browser's preflight,
+    which never carries the token, is answered by CORS alone."""
+    app.add_middleware(RequestGuard, token=settings.api_token, max_body_bytes=settings.max_body_bytes)
+    if settings.cors_origins:
+        app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
+                           allow_headers=["Authorization", "Content-Type"])

@@ -1,0 +1,70 @@
+"""Who may call `cos serve`: loopback by default, a token for anything else, bodies capped, CORS only when
+configured."""
+
+import httpx
+import ollama
+import pytest
+from typer.testing import CliRunner
+
+from chief_of_staff.cli import app
+from chief_of_staff.errors import ConfigError
+from chief_of_staff.server.app import server_config
+from chief_of_staff.server.security import is_loopback
+from chief_of_staff.settings import load_settings
+
+TOKEN = "s3cret-token"
+BROWSER = "http://intranet.example"
+
+
+@pytest.mark.parametrize(("host", "loopback"), [
+    ("127.0.0.1", True), ("127.0.0.2", True), ("::1", True), ("[::1]", True), ("localhost", True),
+    ("0.0.0.0", False), ("::", False), ("192.168.1.20", False), ("myhost.local", False),
+])
+def test_only_loopback_addresses_count_as_this_machine(host, loopback):
+    assert is_loopback(host) is loopback
+
+
+def test_a_non_loopback_host_without_a_token_refuses_to_start():
+    with pytest.raises(ConfigError, match="COS_API_TOKEN"):
+        server_config(load_settings(), "0.0.0.0", 0)
+    result = CliRunner().invoke(app, ["serve", "--host", "0.0.0.0"])
+    assert result.exit_code == 2 and "refusing to bind 0.0.0.0" in result.stderr
+
+
+def test_a_non_loopback_host_with_a_token_is_allowed():
+    assert server_config(load_settings(api_token=TOKEN), "0.0.0.0", 0).host == "0.0.0.0"
+
+
+def test_oversized_bodies_are_refused_whether_declared_or_streamed(served):
+    big = b'{"model": "cos", "prompt": "' + b"x" * 1_000_001 + b'"}'
+    declared = httpx.post(f"{served.url}/api/generate", content=big)
+    assert declared.status_code == 413 and "COS_MAX_BODY_BYTES" in declared.json()["error"]
+    chunked = httpx.post(f"{served.url}/api/generate", content=(big[i:i + 65536] for i in range(0, len(big), 65536)))
+    assert chunked.status_code == 413
+    assert httpx.get(f"{served.url}/api/tags").status_code == 200, "the server still serves"
+
+
+def test_no_cors_headers_unless_origins_are_configured(served):
+    response = httpx.get(f"{served.url}/api/tags", headers={"Origin": BROWSER})
+    assert "access-control-allow-origin" not in response.headers
+    preflight = httpx.options(f"{served.url}/api/chat", headers={
+        "Origin": BROWSER, "Access-Control-Request-Method": "POST"})
+    assert "access-control-allow-origin" not in preflight.headers
+
+
+def test_a_token_is_required_on_every_request_once_set(tiny_settings, serve_with):
+    settings = tiny_settings.model_copy(update={"api_token": TOKEN, "cors_origins": [BROWSER]})
+    with serve_with(settings) as served:
+        with pytest.raises(ollama.ResponseError) as caught:
+            ollama.Client(host=served.url).list()
+        assert caught.value.status_code == 401 and "Authorization: Bearer" in caught.value.error
+        wrong = httpx.post(f"{served.url}/api/chat", headers={"Authorization": "Bearer guess"}, json={})
+        assert wrong.status_code == 401 and wrong.headers["www-authenticate"] == "Bearer"
+        client = ollama.Client(host=served.url, headers={"Authorization": f"Bearer {TOKEN}"})
+        assert "cos-security" in [m.model for m in client.list().models]
+        assert client.generate(model="cos-security", prompt="Is this link safe?").done
+        # a browser's preflight carries no token; CORS answers it for the configured origin only
+        preflight = httpx.options(f"{served.url}/api/chat", headers={
+            "Origin": BROWSER, "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization"})
+        assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == BROWSER
