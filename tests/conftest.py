@@ -50,3 +50,21 @@ def tiny_settings(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch):
     monkeypatch.setenv("COS_MODEL", str(tiny_model_dir))
     monkeypatch.setenv("COS_MAX_NEW_TOKENS", "12")
     return load_settings()
+
+
+@pytest.fixture(scope="module")
+def chat_model(tiny_model_dir: Path):
+    """The tiny model as the graph's local chat model, 6 new tokens an answer."""
+    from chief_of_staff.models.embedded import load_folder
+    from chief_of_staff.models.transformers_chat import TransformersChatModel
+
+    weights, tokenizer = load_folder(tiny_model_dir)
+    return TransformersChatModel(weights, tokenizer, device="cpu", model_name="tiny", max_new_tokens=6)
+
+
+@pytest.fixture(scope="module")
+def departments():
+    """The built-in departments (and the installed example plugin), as the graph sees them."""
+    from chief_of_staff.plugins.discovery import discover_departments
+
+    return discover_departments(load_settings()).departments

@@ -9,24 +9,11 @@ from chief_of_staff.errors import EmptyTaskError, UnknownDepartmentError
 from chief_of_staff.graph import build_graph
 from chief_of_staff.models.embedded import load_folder
 from chief_of_staff.models.transformers_chat import TransformersChatModel
-from chief_of_staff.plugins.discovery import discover_departments
 from chief_of_staff.router import Router
-from chief_of_staff.settings import load_settings
 from chief_of_staff.threads import list_threads, open_checkpointer
 from chief_of_staff.turns import STOPPED_MARK, run_turn
 
 TRACE_KEYS = {"department", "route_score", "model", "backend", "tokens_in", "tokens_out", "latency_s"}
-
-
-@pytest.fixture(scope="module")
-def chat_model(tiny_model_dir):
-    weights, tokenizer = load_folder(tiny_model_dir)
-    return TransformersChatModel(weights, tokenizer, device="cpu", model_name="tiny", max_new_tokens=6)
-
-
-@pytest.fixture(scope="module")
-def departments():
-    return discover_departments(load_settings()).departments
 
 
 def make_context(chat_model, departments, **kwargs) -> Context:

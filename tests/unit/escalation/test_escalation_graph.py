@@ -18,8 +18,6 @@ from chief_of_staff.escalation.policy import Decision, Tier
 from chief_of_staff.escalation.prices import load_prices
 from chief_of_staff.graph import build_graph
 from chief_of_staff.models.claude import ClaudeClient
-from chief_of_staff.models.embedded import load_folder
-from chief_of_staff.models.transformers_chat import TransformersChatModel
 from chief_of_staff.plugins.discovery import discover_departments
 from chief_of_staff.router import Router
 from chief_of_staff.settings import BudgetCaps, Budgets, load_settings
@@ -28,17 +26,6 @@ from tests.fakes.anthropic_server import DEFAULT_API_KEY, FakeAnthropicServer
 
 ROUTINE = "Write a short Instagram caption for our bakery's new sourdough loaf"
 CARD = "Refund the customer on card 4111 1111 1111 1111, expiry 12/28"
-
-
-@pytest.fixture(scope="module")
-def chat_model(tiny_model_dir):
-    weights, tokenizer = load_folder(tiny_model_dir)
-    return TransformersChatModel(weights, tokenizer, device="cpu", model_name="tiny", max_new_tokens=4)
-
-
-@pytest.fixture(scope="module")
-def departments():
-    return discover_departments(load_settings()).departments
 
 
 @pytest.fixture()
