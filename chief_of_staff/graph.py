@@ -200,8 +200,7 @@ def respond(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
     if outcome.get("note"):
         notices.append(outcome["note"])
     department = ctx.departments[state["department"]]
-    threshold = ctx.escalation.threshold(department) if ctx.escalation else \
-        department.manifest.tiers.confidence_threshold
+    threshold = cloud.threshold_for(ctx.escalation, department)
     trace = {
         "department": state["department"],
         "route_score": state["route_score"],

@@ -115,22 +115,25 @@ def estimate_cost(price: ModelPrice, prompt_bytes: int, max_tokens: int) -> floa
     return (prompt_tokens * per_prompt_token + max_tokens * price.output) * 1e-6
 
 
+def threshold_for(escalation: Escalation | None, department: Department) -> float:
+    """The department's calibrated threshold, else its manifest's."""
+    return escalation.threshold(department) if escalation else department.manifest.tiers.confidence_threshold
+
+
 def decide_tier(escalation: Escalation | None, department: Department, confidence: float | None,
                 sensitive_kinds: Sequence[str], critical_reasons: Sequence[str], prompt_bytes: int) -> Decision:
-    if escalation is None:  # local-only run (no cloud configured at all)
-        return decide(PolicyInputs(allowed_tiers=frozenset(department.manifest.tiers.allowed_tiers),
-                                   confidence_threshold=department.manifest.tiers.confidence_threshold,
-                                   confidence=confidence, sensitive_kinds=tuple(sensitive_kinds),
-                                   critical_reasons=tuple(critical_reasons)))
-    max_tokens = escalation.settings.cloud_max_tokens
-    estimates = {t: estimate_cost(escalation.price(t), prompt_bytes, max_tokens) for t in (Tier.SONNET, Tier.OPUS)}
-    left = ({t: escalation.ledger.budget_left(t, department.name) for t in estimates}
-            if escalation.ledger else {t: math.inf for t in estimates})
+    cloud: dict[str, Any] = {}  # local-only run (no cloud configured at all): no models, no budget
+    if escalation is not None:
+        max_tokens = escalation.settings.cloud_max_tokens
+        estimates = {t: estimate_cost(escalation.price(t), prompt_bytes, max_tokens)
+                     for t in (Tier.SONNET, Tier.OPUS)}
+        left = ({t: escalation.ledger.budget_left(t, department.name) for t in estimates}
+                if escalation.ledger else {t: math.inf for t in estimates})
+        cloud = {"models": escalation.models, "estimated_cost_usd": estimates, "budget_left_usd": left}
     return decide(PolicyInputs(
         allowed_tiers=frozenset(department.manifest.tiers.allowed_tiers),
-        confidence_threshold=escalation.threshold(department), confidence=confidence,
-        sensitive_kinds=tuple(sensitive_kinds), critical_reasons=tuple(critical_reasons),
-        models=escalation.models, estimated_cost_usd=estimates, budget_left_usd=left,
+        confidence_threshold=threshold_for(escalation, department), confidence=confidence,
+        sensitive_kinds=tuple(sensitive_kinds), critical_reasons=tuple(critical_reasons), **cloud,
     ))
 
 
