@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from langgraph.checkpoint.sqlite import SqliteSaver
 
@@ -52,6 +53,35 @@ def list_threads(graph, limit: int = 20) -> list[ThreadSummary]:
         title = next((m.text for m in messages if m.type == "human"), "")
         summaries.append(ThreadSummary(thread_id, len(messages), " ".join(title.split())[:60]))
     return summaries
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    role: str  # "user" or "assistant"
+    text: str
+    department: str  # who answered ("" for the user's messages)
+    trace: dict[str, Any] | None  # the answer's trace (graph.respond): tier, confidence, cost, reasons…
+
+
+def thread_messages(graph, thread_id: str) -> list[ThreadMessage]:
+    """The thread's messages, each answer with the trace it was given. The state keeps only the last trace, so
+    the others are read back from the thread's checkpoints: the state at the end of each turn names its answer
+    (the last message) and that answer's trace."""
+    config = {"configurable": {"thread_id": thread_id}}
+    traces: dict[str, dict[str, Any]] = {}
+    for snapshot in graph.get_state_history(config):  # newest first: a stopped turn's later trace wins
+        messages, trace = snapshot.values.get("messages", []), snapshot.values.get("trace")
+        if not snapshot.next and trace and messages and messages[-1].type == "ai":
+            traces.setdefault(messages[-1].id, trace)
+    return [
+        ThreadMessage("user", m.text, "", None) if m.type == "human"
+        else ThreadMessage("assistant", m.text, m.name or "", traces.get(m.id))
+        for m in graph.get_state(config).values.get("messages", []) if m.type in ("human", "ai")
+    ]
+
+
+def thread_exists(graph, thread_id: str) -> bool:
+    return graph.checkpointer.get_tuple({"configurable": {"thread_id": thread_id}}) is not None
 
 
 def remember_last_thread(data_dir: Path, thread_id: str) -> None:

@@ -17,7 +17,7 @@ from chief_of_staff.plugins.discovery import discover_departments
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.settings import Settings, load_settings
 from chief_of_staff.tinylora.adapter_file import AdapterFileError, load_adapter
-from chief_of_staff.tinylora.store import AdapterStore
+from chief_of_staff.tinylora.store import AdapterStore, adapter_summary
 
 adapters_app = typer.Typer(no_args_is_help=True)
 
@@ -128,22 +128,8 @@ def eval_(department: str, json_output: Annotated[bool, typer.Option("--json")] 
 
 
 def adapter_rows(settings: Settings) -> list[dict]:
-    store = store_for(settings)
-    rows = []
-    for name, dept in discover_departments(settings).departments.items():
-        path = store.find(dept)
-        if path is None:
-            continue
-        try:
-            adapter = load_adapter(path)
-        except AdapterFileError as exc:
-            rows.append({"department": name, "path": str(path), "error": str(exc)})
-            continue
-        r = adapter.report
-        rows.append({"department": name, "params": adapter.parameters, "bytes": path.stat().st_size,
-                     "base_model": r.get("base_model"), "trained_at": r.get("trained_at"), "eval": r.get("eval"),
-                     "steps": r.get("steps"), "seed": r.get("seed"), "path": str(path)})
-    return rows
+    departments = discover_departments(settings).departments.values()
+    return [row for dept in departments if (row := adapter_summary(store_for(settings), dept)) is not None]
 
 
 @adapters_app.command("list", help="Every department's adapter: size, base model, held-out metric.")

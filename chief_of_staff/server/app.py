@@ -1,5 +1,6 @@
 """The HTTP server behind `cos serve`: one FastAPI app owning ONE open session (the model, router and departments
-loaded once, the graph on the SQLite thread store) that every request shares.
+loaded once, the graph on the SQLite thread store) that every request shares: the Ollama-compatible API
+(ollama_api.py), the pages (chat, scorecard, departments, costs, login) and their static files.
 
 The local model is not thread-safe and a turn reconfigures the shared Context (the forced department, the
 token limit), so `SharedSession` runs one turn at a time under a lock, in a worker thread (LangGraph and the
@@ -15,12 +16,14 @@ import logging
 import threading
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from typing import Any, Literal
 
 import uvicorn
 from fastapi import FastAPI
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.staticfiles import StaticFiles
 
 from chief_of_staff.errors import ChiefOfStaffError
 from chief_of_staff.plugins.manifest import Department
@@ -46,6 +49,18 @@ class ServerClosingError(ChiefOfStaffError):
     """The server is shutting down; the turn did not start."""
 
 
+@dataclass(frozen=True)
+class TurnRequest:
+    """One turn asked over HTTP."""
+
+    task: str
+    department: str | None = None  # None: the Chief of Staff routes
+    thread_id: str | None = None  # None: a fresh thread
+    num_predict: int | None = None  # can lower the local model's token limit, never raise it
+    critical: bool = False  # like `--critical`
+    private: bool = False  # like `--private`: the thread never leaves the machine
+
+
 class SharedSession:
     """The one open session of the server; `answer` runs a turn on it, one at a time."""
 
@@ -58,19 +73,20 @@ class SharedSession:
     def departments(self) -> dict[str, Department]:
         return self.session.registry.departments
 
-    def answer(self, department: str | None, task: str, num_predict: int | None, stop: threading.Event,
-               on_token: Callable[[str], None], on_escalation: Callable[[dict], None]) -> TurnResult | None:
-        """One turn on a fresh thread (blocking: call it from a worker thread). `department` None lets the Chief
-        of Staff route; `num_predict` can lower the local model's token limit, never raise it. None when `stop`
-        was set before the turn began (its client left while it waited for the lock): nothing was recorded."""
+    def answer(self, turn: TurnRequest, stop: threading.Event, on_token: Callable[[str], None],
+               on_escalation: Callable[[dict], None]) -> TurnResult | None:
+        """One turn (blocking: call it from a worker thread). None when `stop` was set before the turn began (its
+        client left while it waited for the lock): nothing was recorded."""
         with self.lock:
             if stop.is_set():
                 return None
             if self.closed:
                 raise ServerClosingError("the server is shutting down; send the request again once it is back")
             context, model = self.session.context, self.session.context.chat_model
-            saved = context.forced_department, context.max_new_tokens, model.max_new_tokens
-            limit = min(num_predict, context.max_new_tokens) if num_predict and num_predict > 0 else None
+            saved = (context.forced_department, context.max_new_tokens, model.max_new_tokens, context.critical,
+                     context.private)
+            limit = min(turn.num_predict, context.max_new_tokens) if turn.num_predict and turn.num_predict > 0 \
+                else None
 
             def token(piece: str) -> None:
                 if stop.is_set():
@@ -82,16 +98,17 @@ class SharedSession:
                     raise ClientGone  # before Claude is paid for an answer nobody will read
                 on_escalation(event)
 
-            context.forced_department = department
+            context.forced_department, context.critical, context.private = turn.department, turn.critical, turn.private
             if limit:
                 context.max_new_tokens = model.max_new_tokens = limit
             try:
-                return run_turn(self.session.graph, context, new_thread_id(), task, token, escalation)
+                return run_turn(self.session.graph, context, turn.thread_id or new_thread_id(), turn.task, token,
+                                escalation)
             finally:
-                context.forced_department, context.max_new_tokens, model.max_new_tokens = saved
+                (context.forced_department, context.max_new_tokens, model.max_new_tokens, context.critical,
+                 context.private) = saved
 
-    async def turn_events(self, department: str | None, task: str,
-                          num_predict: int | None = None) -> AsyncIterator[TurnEvent]:
+    async def turn_events(self, turn: TurnRequest) -> AsyncIterator[TurnEvent]:
         """The turn as events: ("token", text)…, ("escalating", {tier, model, reason}), then ("done", TurnResult
         or None) or ("error", exception). Closing the iterator early (the client left) stops the turn."""
         loop = asyncio.get_running_loop()
@@ -106,7 +123,7 @@ class SharedSession:
 
         def work() -> None:
             try:
-                put("done", self.answer(department, task, num_predict, stop, lambda piece: put("token", piece),
+                put("done", self.answer(turn, stop, lambda piece: put("token", piece),
                                         lambda event: put("escalating", event)))
             except Exception as exc:  # noqa: BLE001 - reported to the client, which is the one to tell
                 if not isinstance(exc, ChiefOfStaffError):
@@ -132,12 +149,14 @@ class SharedSession:
 
 def create_app(settings: Settings) -> FastAPI:
     """The app; the session opens when the server starts (the model loads once) and closes when it stops."""
-    from chief_of_staff.server.ollama_api import router as ollama_router
+    from chief_of_staff.server import chat_page, login_page, ollama_api, pages, scorecard_page
+    from chief_of_staff.server.templating import STATIC_DIR
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        with open_session(settings) as session:
+        with open_session(settings) as session, scorecard_page.open_scorecards(settings) as scorecards:
             app.state.shared = SharedSession(session)
+            app.state.scorecards = scorecards
             try:
                 yield
             finally:
@@ -145,7 +164,9 @@ def create_app(settings: Settings) -> FastAPI:
 
     app = FastAPI(title="Chief of Staff", lifespan=lifespan, docs_url=None, redoc_url=None, openapi_url=None)
     app.state.settings = settings
-    app.include_router(ollama_router)
+    for module in (ollama_api, chat_page, scorecard_page, pages, login_page):
+        app.include_router(module.router)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
     app.add_exception_handler(RequestValidationError, bad_request)
     app.add_exception_handler(ChiefOfStaffError, domain_error)
     secure(app, settings)

@@ -36,7 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from chief_of_staff.cli.ask import as_json
 from chief_of_staff.errors import ChiefOfStaffError
 from chief_of_staff.plugins.manifest import Department
-from chief_of_staff.server.app import SharedSession
+from chief_of_staff.server.app import SharedSession, TurnRequest
 from chief_of_staff.turns import TurnResult
 
 OLLAMA_VERSION = "0.12.0"  # the Ollama release whose API this mirrors; clients gate features on it
@@ -214,7 +214,7 @@ async def answer(body: ChatRequest | GenerateRequest, request: Request, piece: P
     if not body.task.strip():  # Ollama's way to load (or, keep_alive 0, unload) a model: answer done at once
         reason = "unload" if body.keep_alive in (0, "0", "0s") else "load"
         return {"model": body.model, "created_at": now(), **piece(""), "done": True, "done_reason": reason}
-    events = session.turn_events(department, body.task, body.num_predict)
+    events = session.turn_events(TurnRequest(body.task, department, num_predict=body.num_predict))
     if body.stream:
         return StreamingResponse(ndjson(body.model, events, piece), media_type=NDJSON)
     started = time.perf_counter_ns()

@@ -2,7 +2,15 @@
 and CORS only for origins the owner named.
 
 `RequestGuard` is plain ASGI middleware rather than FastAPI dependencies so that it covers every route the app
-will ever have (API and pages alike) and runs before a single body byte reaches a handler.
+will ever have (API and pages alike) and runs before a single body byte reaches a handler. In order:
+
+- Host: with no token (the loopback default) the Host header must name this machine, so a web page whose
+  domain was re-pointed at 127.0.0.1 (DNS rebinding) cannot read threads or spend the budget.
+- Origin: a request that changes something (POST…) from a browser page of another origin is refused unless
+  that origin is in `cors_origins`: another site cannot post a chat or a scorecard answer in the owner's name.
+- Token: when COS_API_TOKEN is set, every request carries it as a bearer token, or (pages in a browser) the
+  session cookie that /login sets; a browser without it is sent to /login. /login and /static are public.
+- Body: at most `max_body_bytes`, whether declared or streamed.
 """
 
 from __future__ import annotations
@@ -12,6 +20,7 @@ import ipaddress
 import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
+from urllib.parse import urlencode, urlsplit
 
 from fastapi import FastAPI
 from fastapi.middleware.cors import CORSMiddleware
@@ -27,6 +36,9 @@ ASGIApp = Callable[[Scope, Receive, Send], Awaitable[None]]
 
 LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 BODYLESS_METHODS = {"GET", "HEAD", "OPTIONS", "DELETE"}
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
+PUBLIC_PATHS = ("/login", "/static/")  # the sign-in page and its stylesheet: nothing behind them is readable
+SESSION_COOKIE = "cos_session"
 
 
 def is_loopback(host: str) -> bool:
@@ -56,6 +68,29 @@ def bearer_token_matches(authorization: str, token: str) -> bool:
     return scheme.lower() == "bearer" and hmac.compare_digest(given.strip().encode(), token.encode())
 
 
+def session_cookie_value(token: str) -> str:
+    """What the browser keeps after /login: derived from the token, so a leaked cookie is not the API token."""
+    return hmac.new(token.encode(), b"cos-session-cookie", "sha256").hexdigest()
+
+
+def cookie_matches(cookie_header: str, token: str) -> bool:
+    cookies = dict(part.strip().partition("=")[::2] for part in cookie_header.split(";") if "=" in part)
+    return hmac.compare_digest(cookies.get(SESSION_COOKIE, "").encode(), session_cookie_value(token).encode())
+
+
+def host_name(host_header: str) -> str:
+    """'127.0.0.1:11435' -> '127.0.0.1', '[::1]:80' -> '::1'."""
+    if host_header.startswith("["):
+        return host_header[1:].partition("]")[0]
+    return host_header.rpartition(":")[0] if host_header.count(":") == 1 else host_header
+
+
+async def redirect(send: Send, location: str) -> None:
+    await send({"type": "http.response.start", "status": 303, "headers": [
+        (b"location", location.encode("latin-1")), (b"content-length", b"0")]})
+    await send({"type": "http.response.body", "body": b""})
+
+
 async def send_error(send: Send, status: int, message: str, headers: tuple[tuple[bytes, bytes], ...] = ()) -> None:
     """An error in Ollama's shape, {"error": message}, which its clients show to the user."""
     body = json.dumps({"error": message}).encode()
@@ -71,17 +106,25 @@ class RequestGuard:
     refused with 413 whether its Content-Length says so or it is sent chunked; later `receive` calls go to the
     server, so the app still hears a client that disconnects mid-stream."""
 
-    def __init__(self, app: ASGIApp, token: str, max_body_bytes: int) -> None:
+    def __init__(self, app: ASGIApp, token: str, max_body_bytes: int, allowed_origins: list[str]) -> None:
         self.app = app
         self.token = token
         self.max_body_bytes = max_body_bytes
+        self.allowed_origins = set(allowed_origins)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         headers = {name.decode("latin-1").lower(): value.decode("latin-1") for name, value in scope["headers"]}
-        if self.token and not bearer_token_matches(headers.get("authorization", ""), self.token):
+        refusal = self._refusal(scope, headers)
+        if refusal:
+            await send_error(send, 403, refusal)
+            return
+        if self.token and not self._signed_in(scope, headers):
+            if scope["method"] == "GET" and "text/html" in headers.get("accept", ""):  # a browser: the sign-in page
+                await redirect(send, "/login?" + urlencode({"next": scope["path"]}))
+                return
             await send_error(send, 401, "missing or wrong token: send the header 'Authorization: Bearer "
                              "<COS_API_TOKEN>'", ((b"www-authenticate", b"Bearer"),))
             return
@@ -114,6 +157,25 @@ class RequestGuard:
 
         await self.app(scope, replay, send)
 
+    def _refusal(self, scope: Scope, headers: dict[str, str]) -> str | None:
+        """Why a request from a browser page it did not come from is refused (403), or None."""
+        host = headers.get("host", "")
+        if not self.token and host and not is_loopback(host_name(host)):
+            return (f"this server answers requests for this machine only, not for {host!r}: open it as "
+                    "http://127.0.0.1:<port>, or set COS_API_TOKEN to serve other names")
+        origin = headers.get("origin")
+        foreign = origin is not None and urlsplit(origin).netloc != host  # "null" (a sandboxed page) is foreign
+        if scope["method"] not in SAFE_METHODS and foreign and origin not in self.allowed_origins:
+            return (f"a page from {origin} may not send requests here; to allow it, add it to cors_origins "
+                    "(COS_CORS_ORIGINS)")
+        return None
+
+    def _signed_in(self, scope: Scope, headers: dict[str, str]) -> bool:
+        if scope["path"].startswith(PUBLIC_PATHS):
+            return True
+        return (bearer_token_matches(headers.get("authorization", ""), self.token)
+                or cookie_matches(headers.get("cookie", ""), self.token))
+
     def _too_large(self, size: int) -> str:
         return (f"request body of {size}+ bytes is over the limit of {self.max_body_bytes} bytes "
                 "(COS_MAX_BODY_BYTES)")
@@ -122,7 +184,8 @@ class RequestGuard:
 def secure(app: FastAPI, settings: Settings) -> None:
     """Install the guard, then CORS outside it (only when origins are configured), so a browser's preflight,
     which never carries the token, is answered by CORS alone."""
-    app.add_middleware(RequestGuard, token=settings.api_token, max_body_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestGuard, token=settings.api_token, max_body_bytes=settings.max_body_bytes,
+                       allowed_origins=settings.cors_origins)
     if settings.cors_origins:
         app.add_middleware(CORSMiddleware, allow_origins=settings.cors_origins, allow_methods=["GET", "POST"],
                            allow_headers=["Authorization", "Content-Type"])

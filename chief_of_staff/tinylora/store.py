@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 from chief_of_staff.plugins.manifest import Department
+from chief_of_staff.tinylora.adapter_file import AdapterFileError, load_adapter
 
 ADAPTER_FILE = "adapter.tinylora.json"
 REPORT_JSON = "report.json"
@@ -42,3 +43,20 @@ class AdapterStore:
             return json.loads(path.read_text()) if path.is_file() else {}
         except (OSError, json.JSONDecodeError):
             return {}
+
+
+def adapter_summary(store: AdapterStore, department: Department) -> dict | None:
+    """What `cos adapters list` and the departments page show of the adapter that answers for `department`:
+    parameters, bytes, base model, held-out metric before and after; {"error": ...} for an unreadable file;
+    None when the department has no adapter."""
+    path = store.find(department)
+    if path is None:
+        return None
+    try:
+        adapter = load_adapter(path)
+    except AdapterFileError as exc:
+        return {"department": department.name, "path": str(path), "error": str(exc)}
+    r = adapter.report
+    return {"department": department.name, "params": adapter.parameters, "bytes": path.stat().st_size,
+            "base_model": r.get("base_model"), "trained_at": r.get("trained_at"), "eval": r.get("eval"),
+            "steps": r.get("steps"), "seed": r.get("seed"), "path": str(path)}

@@ -68,3 +68,42 @@ def test_a_token_is_required_on_every_request_once_set(tiny_settings, serve_with
             "Origin": BROWSER, "Access-Control-Request-Method": "POST",
             "Access-Control-Request-Headers": "authorization"})
         assert preflight.status_code == 200 and preflight.headers["access-control-allow-origin"] == BROWSER
+
+
+def test_a_page_of_another_site_cannot_post_here_unless_its_origin_is_configured(tiny_settings, serve_with):
+    settings = tiny_settings.model_copy(update={"cors_origins": [BROWSER]})
+    with serve_with(settings) as served:
+        body = {"message": "hi", "department": "general"}
+        foreign = httpx.post(f"{served.url}/web/chat", json=body, headers={"Origin": "http://evil.example"})
+        assert foreign.status_code == 403 and "cors_origins" in foreign.json()["error"]
+        sandboxed = httpx.post(f"{served.url}/api/generate", json={"model": "cos", "prompt": "hi"},
+                               headers={"Origin": "null"})
+        assert sandboxed.status_code == 403
+        assert httpx.post(f"{served.url}/web/chat", json=body, headers={"Origin": served.url}).status_code == 200
+        assert httpx.post(f"{served.url}/web/chat", json=body, headers={"Origin": BROWSER}).status_code == 200
+        assert httpx.get(f"{served.url}/api/tags", headers={"Origin": "http://evil.example"}).status_code == 200
+
+
+def test_without_a_token_only_requests_naming_this_machine_are_answered(served):
+    rebound = httpx.get(f"{served.url}/api/tags", headers={"Host": "attacker.example:11435"})
+    assert rebound.status_code == 403 and "this machine only" in rebound.json()["error"]
+    assert httpx.get(f"{served.url}/api/tags", headers={"Host": "localhost:11435"}).status_code == 200
+
+
+def test_with_a_token_a_browser_signs_in_once_and_pages_then_open(tiny_settings, serve_with):
+    with serve_with(tiny_settings.model_copy(update={"api_token": TOKEN})) as served:
+        with httpx.Client(base_url=served.url, headers={"Accept": "text/html"}) as browser:
+            sent = browser.get("/costs")
+            assert sent.status_code == 303 and sent.headers["location"] == "/login?next=%2Fcosts"
+            assert browser.get("/static/style.css").status_code == 200, "the sign-in page's styles are public"
+            assert "Sign in" in browser.get("/login?next=/costs").text
+            wrong = browser.post("/login", data={"token": "guess", "next": "/costs"})
+            assert wrong.status_code == 401 and "does not match COS_API_TOKEN" in wrong.text
+            signed_in = browser.post("/login", data={"token": TOKEN, "next": "/costs"})
+            assert signed_in.status_code == 303 and signed_in.headers["location"] == "/costs"
+            cookie = signed_in.headers["set-cookie"].lower()
+            assert "httponly" in cookie and "samesite=strict" in cookie and TOKEN.lower() not in cookie
+            assert browser.get("/costs").status_code == 200 and browser.get("/departments").status_code == 200
+        offsite = httpx.post(f"{served.url}/login", data={"token": TOKEN, "next": "//evil.example/"})
+        assert offsite.headers["location"] == "/chat", "never redirects off this server"
+        assert httpx.get(f"{served.url}/chat").status_code == 401, "no cookie, no bearer: refused"

@@ -1,0 +1,145 @@
+"""The pages of `cos serve` over real HTTP (httpx against uvicorn on 127.0.0.1, the tiny model): chat threads
+with each answer's trace, the scorecard on its LangGraph flow, departments with plugin errors, costs."""
+
+import json
+import re
+
+import httpx
+import pytest
+
+from chief_of_staff.scorecard.questions import QUESTIONS
+
+TASK = "Is this email asking for my Microsoft password a phishing attempt?"
+HTML = {"Accept": "text/html"}
+
+
+def chat(url: str, **body) -> list[dict]:
+    response = httpx.post(f"{url}/web/chat", json=body, timeout=60)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/x-ndjson"
+    return [json.loads(line) for line in response.text.splitlines()]
+
+
+def test_home_sends_the_browser_to_chat(served):
+    response = httpx.get(served.url, headers=HTML)
+    assert response.status_code == 303 and response.headers["location"] == "/chat"
+
+
+def test_chat_streams_the_answer_then_its_department_tier_confidence_cost_and_reasons(served):
+    events = chat(served.url, message=TASK, department="security")
+    first, *middle, last = events
+    assert first["event"] == "thread" and first["url"] == f"/chat/{first['thread_id']}"
+    tokens = [e["text"] for e in middle if e["event"] == "token"]
+    assert tokens and last["event"] == "done" and "".join(tokens).strip() in last["answer"]
+    trace = last["trace"]
+    assert trace["department"] == "security" and trace["tier"] == 1 and trace["cost_usd"] == 0
+    assert trace["confidence"] is not None and trace["reasons"]
+    assert 'data-testid="department">security<' in last["meta_html"] and "tier 1 · local" in last["meta_html"]
+
+
+def test_a_thread_continues_and_its_page_shows_every_answer_with_its_own_trace(served):
+    thread_id = chat(served.url, message=TASK, department="security")[0]["thread_id"]
+    second = chat(served.url, message="Write a tweet about our spring sale", thread_id=thread_id,
+                  department="content")
+    assert second[0]["thread_id"] == thread_id and second[-1]["trace"]["department"] == "content"
+    page = httpx.get(f"{served.url}/chat/{thread_id}", headers=HTML)
+    assert page.status_code == 200 and TASK in page.text and "spring sale" in page.text
+    departments = re.findall(r'data-testid="department">(\w+)<', page.text)
+    assert departments == ["security", "content"], "each answer keeps the department that gave it"
+    assert page.text.count('data-testid="confidence"') == 2 and page.text.count('data-testid="cost"') == 2
+    assert f'href="/chat/{thread_id}"' in httpx.get(f"{served.url}/chat", headers=HTML).text, "listed"
+
+
+def test_model_output_and_task_text_are_escaped_on_the_page(served):
+    thread_id = chat(served.url, message="<script>alert(1)</script> is this safe?")[0]["thread_id"]
+    page = httpx.get(f"{served.url}/chat/{thread_id}", headers=HTML).text
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+
+
+def test_critical_and_private_flags_reach_the_policy(served):
+    trace = chat(served.url, message="Should we sign the supplier contract?", critical=True,
+                 private=True)[-1]["trace"]
+    assert trace["critical"] and trace["sensitive"]["sensitive"] and trace["tier"] == 4
+    assert served.shared.session.context.critical is False and served.shared.session.context.private is False
+
+
+@pytest.mark.parametrize(("body", "status", "message"), [
+    ({"message": "   "}, 400, "the message is empty"),
+    ({}, 400, "message: Field required"),
+    ({"message": "hi", "department": "hr"}, 404, "no department 'hr'; choose one of"),
+    ({"message": "hi", "thread_id": "nope"}, 404, "no thread 'nope'"),
+    ({"message": "hi", "thread_id": "../etc"}, 400, "thread_id"),
+    ({"message": "hi", "colour": "red"}, 400, "colour"),
+])
+def test_bad_chat_requests_are_refused_with_a_message(served, body, status, message):
+    response = httpx.post(f"{served.url}/web/chat", json=body)
+    assert response.status_code == status and message in response.json()["error"]
+
+
+def test_malformed_json_is_refused(served):
+    response = httpx.post(f"{served.url}/web/chat", content=b"{not json", headers={"Content-Type": "application/json"})
+    assert response.status_code == 400 and "bad request" in response.json()["error"]
+
+
+def test_an_unknown_thread_page_is_a_404_page(served):
+    page = httpx.get(f"{served.url}/chat/does-not-exist", headers=HTML)
+    assert page.status_code == 404 and "No such thread" in page.text
+
+
+def answer(client: httpx.Client, thread: str, choice: str | None) -> httpx.Response:
+    return client.post(f"/scorecard/{thread}", data={} if choice is None else {"answer": choice})
+
+
+def test_the_scorecard_asks_seven_questions_refuses_a_missing_answer_and_shows_results_with_the_chart(served):
+    with httpx.Client(base_url=served.url, headers=HTML, follow_redirects=True) as client:
+        started = client.post("/scorecard")
+        thread = started.url.path.rsplit("/", 1)[1]
+        assert thread.startswith("scorecard-") and "question 1 of 7" in started.text
+        refused = answer(client, thread, None)
+        assert "question 1 of 7" in refused.text and 'role="alert"' in refused.text
+        for number, question in enumerate(QUESTIONS, start=1):
+            page = answer(client, thread, question.choices[0].id)
+            assert (f"question {number + 1} of 7" in page.text) if number < 7 else "/100" in page.text
+        assert "<svg" in page.text and "area scores" in page.text and "Projected monthly cloud cost" in page.text
+        results = client.get(f"/scorecard/{thread}/report.json").json()
+        assert set(results["answers"]) == {q.id for q in QUESTIONS} and 0 <= results["scores"]["overall"] <= 100
+        assert client.get(f"/scorecard/{thread}/chart.svg").headers["content-type"] == "image/svg+xml"
+        again = answer(client, thread, QUESTIONS[0].choices[0].id)
+        assert again.status_code == 200 and "/100" in again.text, "answering a finished scorecard shows its results"
+
+
+def test_a_scorecard_left_after_question_four_continues_at_question_five(served):
+    with httpx.Client(base_url=served.url, headers=HTML, follow_redirects=True) as client:
+        thread = client.post("/scorecard").url.path.rsplit("/", 1)[1]
+        for question in QUESTIONS[:4]:
+            answer(client, thread, question.choices[1].id)
+    with httpx.Client(base_url=served.url, headers=HTML) as later:  # a new browser session
+        listing = later.get("/scorecard").text
+        assert thread in listing and "question 5 of 7" in listing
+        assert "question 5 of 7" in later.get(f"/scorecard/{thread}").text
+        early = later.get(f"/scorecard/{thread}/report.json")
+        assert early.status_code == 409 and "question 5 of 7" in early.json()["error"]
+
+
+def test_an_unknown_scorecard_is_a_404(served):
+    assert httpx.get(f"{served.url}/scorecard/scorecard-nope", headers=HTML).status_code == 404
+    assert httpx.post(f"{served.url}/scorecard/scorecard-nope", data={"answer": "x"}).status_code == 404
+
+
+def test_departments_page_lists_departments_and_every_plugin_that_failed(tmp_path, tiny_settings, serve_with):
+    (tmp_path / "departments" / "halfdone").mkdir(parents=True)  # no department.toml
+    with serve_with(tiny_settings) as served:
+        page = httpx.get(f"{served.url}/departments", headers=HTML).text
+    for name in ("security", "content", "finance", "general"):
+        assert f"<b>{name}</b>" in page
+    assert "always local" in page and "cos adapters train security" in page
+    assert "halfdone" in page and "missing department.toml" in page
+
+
+def test_costs_page_shows_spend_budget_and_the_chart(served):
+    empty = httpx.get(f"{served.url}/costs", headers=HTML).text
+    assert "No answers recorded" in empty and "Claude Sonnet daily cap" in empty
+    chat(served.url, message=TASK, department="security")
+    page = httpx.get(f"{served.url}/costs?days=7", headers=HTML).text
+    assert "1 answer</b>" in page and "100% answered on this machine" in page and "<svg" in page
+    assert httpx.get(f"{served.url}/costs?days=0", headers=HTML).status_code == 400
