@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Sets up everything on a fresh machine: .venv, CPU PyTorch, the project, the embedded models, the model cache.
 #   bash scripts/setup.sh          what `cos chat` needs
-#   bash scripts/setup.sh --test   plus the test tools and the example third-party department
+#   bash scripts/setup.sh --test   plus the test tools, the example third-party department and Debian's chromium
+#                                  (browser tests; with sudo unless root; COS_CHROMIUM=/path skips it)
 # COS_TORCH_INDEX: a PyTorch wheel index to install torch from (e.g. the CPU-only index on a Linux laptop,
 # where PyPI's default torch is a multi-GB CUDA build).
 set -euo pipefail
@@ -35,6 +36,18 @@ if [ "${1:-}" = "--test" ]; then
   "${PIP[@]}" install -q ./examples/cos-department-legal
 else
   "${PIP[@]}" install -q -e .
+fi
+
+if [ "${1:-}" = "--test" ] && [ -z "${COS_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+  step "installing Debian's chromium for the browser tests (set COS_CHROMIUM to use another Chromium or Chrome)"
+  command -v apt-get >/dev/null || {
+    echo "error: no apt-get here: install Chromium or Chrome and set COS_CHROMIUM=/path/to/it" >&2
+    exit 1
+  }
+  SUDO=()
+  [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+  "${SUDO[@]}" apt-get install -y -qq chromium >/dev/null \
+    || { "${SUDO[@]}" apt-get update -qq && "${SUDO[@]}" apt-get install -y -qq chromium >/dev/null; }
 fi
 
 step "installing the embedded models (no dependencies: they are data)"

@@ -51,6 +51,19 @@ async function readEvents(response, onEvent) {
   }
 }
 
+function listNewThread(event, task) {
+  history.replaceState(null, "", event.url);
+  const threads = document.getElementById("thread-list");
+  threads.querySelector(".muted")?.remove();
+  const item = document.createElement("li");
+  const link = document.createElement("a");
+  link.href = event.url;
+  link.setAttribute("aria-current", "page");
+  link.textContent = task.trim().split(/\s+/).join(" ").slice(0, 60);
+  item.append(link);
+  threads.prepend(item);
+}
+
 async function send(task) {
   showError("");
   addMessage("user", task);
@@ -78,7 +91,7 @@ async function send(task) {
     }
     await readEvents(response, (event) => {
       if (event.event === "thread") {
-        if (!conversation.dataset.threadId) history.replaceState(null, "", event.url);
+        if (!conversation.dataset.threadId) listNewThread(event, task);
         conversation.dataset.threadId = event.thread_id;
       } else if (event.event === "token") {
         text.textContent += event.text;

@@ -1,0 +1,70 @@
+"""The pages in a real browser: a chat message streams an answer with its department and trace; the
+scorecard is completed with clicks and shows its chart."""
+
+from playwright.sync_api import Page, expect
+
+from chief_of_staff.scorecard.questions import QUESTIONS
+from tests.e2e.conftest import screenshot
+
+TASK = "Is this email asking for my Microsoft password a phishing attempt?"
+# Records every text the answer shows, so the test sees it grow rather than arrive whole.
+WATCH_ANSWER = """() => {
+  window.answerTexts = [];
+  new MutationObserver(() => {
+    const answer = document.querySelector("#messages .message.assistant:last-child .text");
+    if (answer) window.answerTexts.push(answer.textContent);
+  }).observe(document.getElementById("messages"), {childList: true, subtree: true, characterData: true});
+}"""
+
+
+def test_a_chat_message_streams_an_answer_with_its_department_tier_confidence_and_cost(served, page: Page):
+    page.goto(f"{served.url}/chat")
+    page.evaluate(WATCH_ANSWER)
+    page.fill("#message", TASK)
+    page.keyboard.press("Enter")
+    answer = page.locator("#messages .message.assistant").last
+    meta = answer.get_by_test_id("answer-meta")
+    expect(meta).to_be_visible()
+    department = meta.get_by_test_id("department").inner_text()
+    assert department in ("security", "content", "finance", "general")
+    expect(meta.get_by_test_id("tier")).to_contain_text("tier 1")
+    expect(meta.get_by_test_id("confidence")).to_contain_text("confidence 0.")
+    expect(meta.get_by_test_id("cost")).to_contain_text("$0")
+    expect(meta.get_by_test_id("reason")).not_to_be_empty()
+    partial = {text for text in page.evaluate("window.answerTexts") if text}
+    assert len(partial) >= 3, f"the answer arrived in {len(partial)} piece(s), not streamed"
+    assert "/chat/" in page.url, "the address names the new thread"
+    expect(page.locator("#thread-list")).to_contain_text(TASK[:20])
+    screenshot(page, "chat")
+
+    page.reload()  # the thread as stored: the same answer with the same department
+    expect(page.locator("#messages .message.assistant").last.get_by_test_id("department")).to_have_text(department)
+
+
+def test_the_scorecard_is_completed_with_clicks_and_shows_the_chart(served, page: Page):
+    page.goto(f"{served.url}/scorecard")
+    page.get_by_test_id("start-scorecard").click()
+    expect(page.get_by_test_id("progress")).to_have_text("question 1 of 7")
+    page.get_by_test_id("next").click()  # nothing chosen
+    expect(page.get_by_role("alert")).to_be_visible()
+    expect(page.get_by_test_id("progress")).to_have_text("question 1 of 7")
+    screenshot(page, "scorecard-question")
+    for number, question in enumerate(QUESTIONS, start=1):
+        expect(page.get_by_test_id("progress")).to_have_text(f"question {number} of 7")
+        page.get_by_label(question.choices[-1].label, exact=True).check()
+        page.get_by_test_id("next").click()
+    expect(page.get_by_test_id("overall")).to_contain_text("/100")
+    chart = page.get_by_test_id("scorecard-chart").locator("svg")
+    expect(chart).to_be_visible()
+    assert chart.bounding_box()["width"] > 300
+    expect(chart.locator("rect")).to_have_count(1 + 5)  # the background and one bar per area and overall
+    screenshot(page, "scorecard-results")
+
+
+def test_departments_and_costs_pages_render(served, page: Page):
+    page.goto(f"{served.url}/departments")
+    expect(page.get_by_test_id("departments")).to_contain_text("security")
+    screenshot(page, "departments")
+    page.goto(f"{served.url}/costs")
+    expect(page.get_by_test_id("cost-chart").locator("svg")).to_be_visible()
+    screenshot(page, "costs")
