@@ -101,7 +101,7 @@ def _record_stopped_turn(graph, config: dict, thread_id: str, text: str, partial
     messages = state.get("messages", [])
     if messages and messages[-1].type == "human":  # the interrupted answer never reached the thread
         answer = AIMessage(partial + STOPPED_MARK, name=state.get("department", ""))
-        trace = _stopped_trace(state, started, "Generation stopped by the user (Ctrl-C).")
+        trace = _stopped_trace(state, started, "Generation stopped by the user (Ctrl-C, Stop, or the client left).")
         graph.update_state(config, {"messages": [answer], "trace": trace}, as_node="respond")
         return TurnResult(thread_id, text, answer.text, trace, stopped=True)
     # The answer reached the thread (the node finished, or stopped early, after the Ctrl-C): keep it, marked if it
@@ -114,7 +114,8 @@ def _record_stopped_turn(graph, config: dict, thread_id: str, text: str, partial
                          response_metadata=last.response_metadata, usage_metadata=last.usage_metadata)
     cloud, decision = state.get("cloud", {}), state.get("decision", {})
     tier = decision.get("tier", 1) if cloud.get("answered") else (4 if state.get("sensitive_kinds") else 1)
-    trace = _stopped_trace(state, started, "Stopped by the user (Ctrl-C); the thread keeps the answer below.",
+    trace = _stopped_trace(state, started, "Stopped by the user (Ctrl-C, Stop, or the client left); the thread "
+                           "keeps the answer as it stood.",
                            tier=tier, cost_usd=round(cloud.get("cost_usd", 0.0), 6),
                            reasons=list(decision.get("reasons", [])))
     graph.update_state(config, {"messages": [last], "trace": trace, "cloud": cloud,

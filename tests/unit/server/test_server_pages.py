@@ -143,3 +143,17 @@ def test_costs_page_shows_spend_budget_and_the_chart(served):
     page = httpx.get(f"{served.url}/costs?days=7", headers=HTML).text
     assert "1 answer</b>" in page and "100% answered on this machine" in page and "<svg" in page
     assert httpx.get(f"{served.url}/costs?days=0", headers=HTML).status_code == 400
+
+
+def test_a_browser_that_leaves_mid_answer_stops_the_turn_and_the_page_shows_it_stopped(tiny_settings, serve_with):
+    with serve_with(tiny_settings.model_copy(update={"max_new_tokens": 120})) as served:
+        with httpx.stream("POST", f"{served.url}/web/chat", json={"message": TASK}) as response:
+            lines = response.iter_lines()
+            thread_id = json.loads(next(lines))["thread_id"]
+            assert json.loads(next(lines))["event"] == "token"  # the first piece, then the tab closes
+        with served.shared.lock:  # the turn has ended
+            pass
+        page = httpx.get(f"{served.url}/chat/{thread_id}", headers=HTML).text
+        assert "[stopped]" in page and "stopped by the user" in page.lower() and ">stopped</span>" in page
+        follow_up = chat(served.url, message="And what should I do now?", thread_id=thread_id)
+        assert follow_up[-1]["event"] == "done", "the thread goes on after a stopped answer"
