@@ -1,4 +1,4 @@
-"""`cos serve`: the Chief of Staff over HTTP, speaking Ollama's API."""
+"""`cos serve`: the Chief of Staff over HTTP: web pages for a browser, and Ollama's API for its clients."""
 
 from __future__ import annotations
 
@@ -28,8 +28,10 @@ def serve(
     config = server_config(settings, host, port)  # refuses an open address without a token, before the model loads
     url = f"http://[{host}]:{port}" if ":" in host else f"http://{host}:{port}"
     err.print(f"Chief of Staff on [bold]{url}[/] (loading the model first; Ctrl-C stops)")
+    err.print(f"In a browser: [bold]{url}/chat[/], /scorecard, /departments, /costs")
     err.print(f"Ollama clients: [bold]OLLAMA_HOST={url}[/] and model [bold]cos[/] (routed) or "
               "[bold]cos-<department>[/] (`ollama list` shows them)")
     if settings.api_token:
-        err.print("Every request needs the header [bold]Authorization: Bearer $COS_API_TOKEN[/]")
+        err.print("Every request needs the header [bold]Authorization: Bearer $COS_API_TOKEN[/]; a browser signs in "
+                  "once with the token at /login")
     uvicorn.Server(config).run()
