@@ -228,7 +228,7 @@ def respond(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
                             trace["model"] or "local",
                             cloud.sonnet_equivalent(ctx.escalation, trace["tokens_in"], trace["tokens_out"]),
                             trace["tokens_in"], trace["tokens_out"])
-    return {"trace": trace}
+    return {"trace": trace, "traces": {answer.id: trace}}
 
 
 def build_graph(checkpointer: Checkpointer = None):

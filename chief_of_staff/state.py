@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, TypedDict
+from typing import Annotated, Any
 
 from langchain_core.messages import AnyMessage
 from langgraph.graph.message import add_messages
+from typing_extensions import TypedDict  # not typing's: LangGraph Server's JSON schema (pydantic) needs it below 3.12
+
+
+def merge_traces(left: dict[str, dict[str, Any]] | None, right: dict[str, dict[str, Any]] | None) -> dict:
+    """Later writes win, per answer: a stopped turn's trace replaces the one its answer had."""
+    return {**(left or {}), **(right or {})}
 
 
 class ChiefOfStaffState(TypedDict, total=False):
-    """Reducers: `messages` appends (add_messages); every other key is replaced by the last write."""
+    """Reducers: `messages` appends (add_messages), `traces` merges; every other key is replaced by the last
+    write."""
 
     messages: Annotated[list[AnyMessage], add_messages]  # the whole conversation of the thread
     department: str  # who handles the current task
@@ -24,3 +31,4 @@ class ChiefOfStaffState(TypedDict, total=False):
     decision: dict[str, Any]  # the tier policy's Decision for the current task
     cloud: dict[str, Any]  # the cloud call: cost_usd, usage, note (why the local answer stands)
     trace: dict[str, Any]  # the last answer's trace (see graph.respond)
+    traces: Annotated[dict[str, dict[str, Any]], merge_traces]  # every answer's trace, by its message id

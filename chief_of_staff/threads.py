@@ -43,12 +43,18 @@ class ThreadSummary:
 def list_threads(graph, limit: int = 20) -> list[ThreadSummary]:
     """Most recent threads first, each with its message count and first task as title."""
     seen: list[str] = []
-    for checkpoint in graph.checkpointer.list(None):
-        thread_id = checkpoint.config["configurable"]["thread_id"]
-        if thread_id not in seen:
-            seen.append(thread_id)
+    checkpoints = graph.checkpointer.list(None)  # newest first
+    try:
+        for checkpoint in checkpoints:
+            thread_id = checkpoint.config["configurable"]["thread_id"]
+            if thread_id not in seen:
+                seen.append(thread_id)
+                if len(seen) == limit:
+                    break
+    finally:
+        checkpoints.close()  # SqliteSaver holds its (non-reentrant) lock until the listing is closed
     summaries = []
-    for thread_id in seen[:limit]:
+    for thread_id in seen:
         messages = graph.get_state({"configurable": {"thread_id": thread_id}}).values.get("messages", [])
         title = next((m.text for m in messages if m.type == "human"), "")
         summaries.append(ThreadSummary(thread_id, len(messages), " ".join(title.split())[:60]))
@@ -64,20 +70,29 @@ class ThreadMessage:
 
 
 def thread_messages(graph, thread_id: str) -> list[ThreadMessage]:
-    """The thread's messages, each answer with the trace it was given. The state keeps only the last trace, so
-    the others are read back from the thread's checkpoints: the state at the end of each turn names its answer
-    (the last message) and that answer's trace."""
+    """The thread's messages, each answer with the trace it was given."""
     config = {"configurable": {"thread_id": thread_id}}
+    state = graph.get_state(config).values
+    messages, traces = state.get("messages", []), state.get("traces", {})
+    if any(m.type == "ai" and m.id not in traces for m in messages):
+        traces = {**traces_from_history(graph, config), **traces}
+    return [
+        ThreadMessage("user", m.text, "", None) if m.type == "human"
+        else ThreadMessage("assistant", m.text, m.name or "", traces.get(m.id))
+        for m in messages if m.type in ("human", "ai")
+    ]
+
+
+def traces_from_history(graph, config: dict) -> dict[str, dict[str, Any]]:
+    """Answers' traces read back from every checkpoint, for threads written before the state kept `traces`:
+    the state at the end of each turn names its answer (the last message) and that answer's trace. Slow on long
+    threads (each checkpoint holds the whole conversation), so only a fallback."""
     traces: dict[str, dict[str, Any]] = {}
     for snapshot in graph.get_state_history(config):  # newest first: a stopped turn's later trace wins
         messages, trace = snapshot.values.get("messages", []), snapshot.values.get("trace")
         if not snapshot.next and trace and messages and messages[-1].type == "ai":
             traces.setdefault(messages[-1].id, trace)
-    return [
-        ThreadMessage("user", m.text, "", None) if m.type == "human"
-        else ThreadMessage("assistant", m.text, m.name or "", traces.get(m.id))
-        for m in graph.get_state(config).values.get("messages", []) if m.type in ("human", "ai")
-    ]
+    return traces
 
 
 def thread_exists(graph, thread_id: str) -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -100,9 +101,10 @@ def _record_stopped_turn(graph, config: dict, thread_id: str, text: str, partial
     state = graph.get_state(config).values
     messages = state.get("messages", [])
     if messages and messages[-1].type == "human":  # the interrupted answer never reached the thread
-        answer = AIMessage(partial + STOPPED_MARK, name=state.get("department", ""))
+        answer = AIMessage(partial + STOPPED_MARK, name=state.get("department", ""), id=str(uuid.uuid4()))
         trace = _stopped_trace(state, started, "Generation stopped by the user (Ctrl-C, Stop, or the client left).")
-        graph.update_state(config, {"messages": [answer], "trace": trace}, as_node="respond")
+        graph.update_state(config, {"messages": [answer], "trace": trace, "traces": {answer.id: trace}},
+                           as_node="respond")
         return TurnResult(thread_id, text, answer.text, trace, stopped=True)
     # The answer reached the thread (the node finished, or stopped early, after the Ctrl-C): keep it, marked if it
     # was cut short, with a trace saying what stands, never an earlier turn's trace or a half-done escalation.
@@ -118,6 +120,6 @@ def _record_stopped_turn(graph, config: dict, thread_id: str, text: str, partial
                            "keeps the answer as it stood.",
                            tier=tier, cost_usd=round(cloud.get("cost_usd", 0.0), 6),
                            reasons=list(decision.get("reasons", [])))
-    graph.update_state(config, {"messages": [last], "trace": trace, "cloud": cloud,
+    graph.update_state(config, {"messages": [last], "trace": trace, "traces": {last.id: trace}, "cloud": cloud,
                                 "sensitive_kinds": state.get("sensitive_kinds", [])}, as_node="respond")
     return TurnResult(thread_id, text, last.text, trace, stopped=True)

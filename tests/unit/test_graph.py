@@ -10,7 +10,7 @@ from chief_of_staff.graph import build_graph
 from chief_of_staff.models.embedded import load_folder
 from chief_of_staff.models.transformers_chat import TransformersChatModel
 from chief_of_staff.router import Router
-from chief_of_staff.threads import list_threads, open_checkpointer
+from chief_of_staff.threads import list_threads, open_checkpointer, thread_messages, traces_from_history
 from chief_of_staff.turns import STOPPED_MARK, run_turn
 
 TRACE_KEYS = {"department", "route_score", "model", "backend", "tokens_in", "tokens_out", "latency_s"}
@@ -69,6 +69,19 @@ def test_thread_survives_a_restart_through_sqlite(chat_model, departments, tmp_p
         assert [m.type for m in messages] == ["human", "ai", "human", "ai"]
         [summary] = list_threads(graph)
         assert (summary.thread_id, summary.messages, summary.title) == ("t1", 4, "Plan next week's staff rota")
+
+
+def test_every_answer_keeps_its_own_trace_in_the_thread(chat_model, departments):
+    graph = build_graph(InMemorySaver())
+    run_turn(graph, make_context(chat_model, departments, forced_department="security"), "t1", "Is this phishing?")
+    run_turn(graph, make_context(chat_model, departments, forced_department="content"), "t1", "Write a tweet")
+    messages = thread_messages(graph, "t1")
+    assert [(m.role, m.department) for m in messages] == [
+        ("user", ""), ("assistant", "security"), ("user", ""), ("assistant", "content")]
+    assert [m.trace["department"] for m in messages if m.trace] == ["security", "content"]
+    config = {"configurable": {"thread_id": "t1"}}
+    # threads written before the state kept `traces` get theirs back from the checkpoints
+    assert traces_from_history(graph, config) == graph.get_state(config).values["traces"]
 
 
 class InterruptedModel(TransformersChatModel):
