@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
+from chief_of_staff.models.transformers_chat import TransformersChatModel
 from tests.unit.server.conftest import serving
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -50,10 +52,17 @@ def page(browser: Browser) -> Iterator[Page]:
 
 @pytest.fixture()
 def served(tiny_settings, monkeypatch):
-    monkeypatch.setenv("COS_MAX_NEW_TOKENS", "40")  # long enough to see the answer arrive piece by piece
-    from chief_of_staff.settings import load_settings
+    """`cos serve` on the tiny model, paced at about 50 tokens a second like a real small model on a laptop: the
+    tiny one writes its 40 tokens in a few milliseconds, and they would reach the browser in one network read."""
+    stream = TransformersChatModel._stream
 
-    with serving(load_settings()) as running:
+    def paced(self, *args, **kwargs):
+        for chunk in stream(self, *args, **kwargs):
+            time.sleep(0.02)
+            yield chunk
+
+    monkeypatch.setattr(TransformersChatModel, "_stream", paced)
+    with serving(tiny_settings.model_copy(update={"max_new_tokens": 40})) as running:
         yield running
 
 
