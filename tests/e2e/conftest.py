@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import os
 import shutil
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, sync_playwright
 
-from chief_of_staff.models.transformers_chat import TransformersChatModel
-from tests.unit.server.conftest import serving
+from tests.unit.server.conftest import paced_model, serving  # noqa: F401 - paced_model is a fixture
 
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
 # No sign-in, update or sync traffic: this machine's closed network would refuse it, many connections at a time.
@@ -51,17 +49,9 @@ def page(browser: Browser) -> Iterator[Page]:
 
 
 @pytest.fixture()
-def served(tiny_settings, monkeypatch):
-    """`cos serve` on the tiny model, paced at about 50 tokens a second like a real small model on a laptop: the
-    tiny one writes its 40 tokens in a few milliseconds, and they would reach the browser in one network read."""
-    stream = TransformersChatModel._stream
-
-    def paced(self, *args, **kwargs):
-        for chunk in stream(self, *args, **kwargs):
-            time.sleep(0.02)
-            yield chunk
-
-    monkeypatch.setattr(TransformersChatModel, "_stream", paced)
+def served(tiny_settings, request):
+    """`cos serve` on the tiny model, paced so that the browser sees the answer arrive in pieces."""
+    request.getfixturevalue("paced_model")
     with serving(tiny_settings.model_copy(update={"max_new_tokens": 40})) as running:
         yield running
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import pytest
 import uvicorn
 
+from chief_of_staff.models.transformers_chat import TransformersChatModel
 from chief_of_staff.server.app import SharedSession, server_config
 from chief_of_staff.settings import Settings
 
@@ -53,3 +54,17 @@ def served(tiny_settings: Settings) -> Iterator[Served]:
 def serve_with():
     """`with serve_with(settings) as served:` for a server on settings of the test's own."""
     return serving
+
+
+@pytest.fixture()
+def paced_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The local model paced at about 50 tokens a second, like a real small model on a laptop. The tiny model
+    writes a whole answer in milliseconds, before a client could see it stream or hang up halfway."""
+    stream = TransformersChatModel._stream
+
+    def paced(self, *args, **kwargs):
+        for chunk in stream(self, *args, **kwargs):
+            time.sleep(0.02)
+            yield chunk
+
+    monkeypatch.setattr(TransformersChatModel, "_stream", paced)

@@ -99,7 +99,8 @@ def test_malformed_json_is_a_400_naming_the_problem(served):
     assert missing.status_code == 400 and "model" in missing.json()["error"]
 
 
-def test_a_client_that_leaves_mid_stream_stops_the_turn_and_the_thread_records_it(tiny_settings, serve_with):
+def test_a_client_that_leaves_mid_stream_stops_the_turn_and_the_thread_records_it(tiny_settings, serve_with,
+                                                                                   paced_model):
     long_answers = tiny_settings.model_copy(update={"max_new_tokens": 120})
     with serve_with(long_answers) as served:
         with httpx.stream("POST", f"{served.url}/api/chat", json={

@@ -145,7 +145,8 @@ def test_costs_page_shows_spend_budget_and_the_chart(served):
     assert httpx.get(f"{served.url}/costs?days=0", headers=HTML).status_code == 400
 
 
-def test_a_browser_that_leaves_mid_answer_stops_the_turn_and_the_page_shows_it_stopped(tiny_settings, serve_with):
+def test_a_browser_that_leaves_mid_answer_stops_the_turn_and_the_page_shows_it_stopped(tiny_settings, serve_with,
+                                                                                        paced_model):
     with serve_with(tiny_settings.model_copy(update={"max_new_tokens": 120})) as served:
         with httpx.stream("POST", f"{served.url}/web/chat", json={"message": TASK}) as response:
             lines = response.iter_lines()
