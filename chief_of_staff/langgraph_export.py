@@ -65,7 +65,8 @@ def default_context() -> Context:
 def answer(state: ChiefOfStaffState, runtime: Runtime[RunOptions]) -> dict:
     options = runtime.context or RunOptions()
     try:
-        # Per-run flags on the shared loaded model; a fresh `cancelled` so no run's stop can reach another's.
+        # Per-run flags on the shared loaded model. `cancelled` is a fresh event that nothing sets: the server's
+        # run cancellation does not reach a node's worker thread, so a cancelled run finishes its answer.
         context = replace(default_context(), forced_department=options.department, critical=options.critical,
                           private=options.private, cancelled=threading.Event())
         with _turn_lock:

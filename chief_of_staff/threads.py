@@ -40,21 +40,26 @@ class ThreadSummary:
     title: str
 
 
-def list_threads(graph, limit: int = 20) -> list[ThreadSummary]:
-    """Most recent threads first, each with its message count and first task as title."""
-    seen: list[str] = []
-    checkpoints = graph.checkpointer.list(None)  # newest first
+def recent_thread_ids(checkpointer, limit: int) -> list[str]:
+    """Up to `limit` thread ids, most recently touched first (checkpoint ids grow with time)."""
+    found: list[str] = []
+    checkpoints = checkpointer.list(None)
     try:
         for checkpoint in checkpoints:
             thread_id = checkpoint.config["configurable"]["thread_id"]
-            if thread_id not in seen:
-                seen.append(thread_id)
-                if len(seen) == limit:
+            if thread_id not in found:
+                found.append(thread_id)
+                if len(found) == limit:
                     break
     finally:
         checkpoints.close()  # SqliteSaver holds its (non-reentrant) lock until the listing is closed
+    return found
+
+
+def list_threads(graph, limit: int = 20) -> list[ThreadSummary]:
+    """Most recent threads first, each with its message count and first task as title."""
     summaries = []
-    for thread_id in seen:
+    for thread_id in recent_thread_ids(graph.checkpointer, limit):
         messages = graph.get_state({"configurable": {"thread_id": thread_id}}).values.get("messages", [])
         title = next((m.text for m in messages if m.type == "human"), "")
         summaries.append(ThreadSummary(thread_id, len(messages), " ".join(title.split())[:60]))
@@ -65,8 +70,7 @@ def list_threads(graph, limit: int = 20) -> list[ThreadSummary]:
 class ThreadMessage:
     role: str  # "user" or "assistant"
     text: str
-    department: str  # who answered ("" for the user's messages)
-    trace: dict[str, Any] | None  # the answer's trace (graph.respond): tier, confidence, cost, reasons…
+    trace: dict[str, Any] | None  # an answer's trace (graph.respond): department, tier, confidence, cost, reasons
 
 
 def thread_messages(graph, thread_id: str) -> list[ThreadMessage]:
@@ -76,11 +80,8 @@ def thread_messages(graph, thread_id: str) -> list[ThreadMessage]:
     messages, traces = state.get("messages", []), state.get("traces", {})
     if any(m.type == "ai" and m.id not in traces for m in messages):
         traces = {**traces_from_history(graph, config), **traces}
-    return [
-        ThreadMessage("user", m.text, "", None) if m.type == "human"
-        else ThreadMessage("assistant", m.text, m.name or "", traces.get(m.id))
-        for m in messages if m.type in ("human", "ai")
-    ]
+    return [ThreadMessage("user" if m.type == "human" else "assistant", m.text, traces.get(m.id))
+            for m in messages if m.type in ("human", "ai")]
 
 
 def traces_from_history(graph, config: dict) -> dict[str, dict[str, Any]]:

@@ -38,14 +38,15 @@ else
   "${PIP[@]}" install -q -e .
 fi
 
-if [ "${1:-}" = "--test" ] && [ -z "${COS_CHROMIUM:-}" ] && [ ! -x /usr/bin/chromium ]; then
+if [ "${1:-}" = "--test" ] && [ -z "${COS_CHROMIUM:-}" ] && ! command -v chromium >/dev/null; then
   step "installing Debian's chromium for the browser tests (set COS_CHROMIUM to use another Chromium or Chrome)"
   command -v apt-get >/dev/null || {
     echo "error: no apt-get here: install Chromium or Chrome and set COS_CHROMIUM=/path/to/it" >&2
+    echo "(on Ubuntu, apt's chromium is a snap that may not run in a container: use Chrome's .deb there)" >&2
     exit 1
   }
   SUDO=()
-  [ "$(id -u)" -eq 0 ] || SUDO=(sudo)
+  [ "$(id -u)" -eq 0 ] || SUDO=(sudo -n)  # never waits for a password (CI): fails with sudo's own message
   "${SUDO[@]}" apt-get install -y -qq chromium >/dev/null \
     || { "${SUDO[@]}" apt-get update -qq && "${SUDO[@]}" apt-get install -y -qq chromium >/dev/null; }
 fi

@@ -128,8 +128,8 @@ def eval_(department: str, json_output: Annotated[bool, typer.Option("--json")] 
 
 
 def adapter_rows(settings: Settings) -> list[dict]:
-    departments = discover_departments(settings).departments.values()
-    return [row for dept in departments if (row := adapter_summary(store_for(settings), dept)) is not None]
+    store, departments = store_for(settings), discover_departments(settings).departments.values()
+    return [row for dept in departments if (row := adapter_summary(store, dept)) is not None]
 
 
 @adapters_app.command("list", help="Every department's adapter: size, base model, held-out metric.")

@@ -21,6 +21,7 @@ from chief_of_staff.scorecard.flow import QuestionPrompt, build_scorecard_graph
 from chief_of_staff.scorecard.questions import validate_answers
 from chief_of_staff.scorecard.results import ScorecardResult
 from chief_of_staff.settings import Settings
+from chief_of_staff.threads import recent_thread_ids
 
 SCORECARD_DB = "scorecard.sqlite"
 RECENT_THREADS_SEARCHED = 20  # how far back `latest_unfinished_thread` looks
@@ -74,25 +75,10 @@ def is_unfinished(graph, thread_id: str) -> bool:
     return bool(graph.get_state(_config(thread_id)).next)
 
 
-def recent_threads(graph, limit: int = RECENT_THREADS_SEARCHED) -> list[str]:
-    """Thread ids, most recently touched first (checkpoint ids grow with time)."""
-    checkpoints = graph.checkpointer.list(None)
-    found: list[str] = []
-    try:
-        for checkpoint in checkpoints:
-            thread_id = checkpoint.config["configurable"]["thread_id"]
-            if thread_id not in found:
-                found.append(thread_id)
-            if len(found) >= limit:
-                break
-    finally:
-        checkpoints.close()  # SqliteSaver holds its (non-reentrant) lock until the listing is closed
-    return found
-
-
 def latest_unfinished_thread(graph) -> str | None:
     """The most recently touched scorecard thread that still waits for answers, if any."""
-    return next((thread_id for thread_id in recent_threads(graph) if is_unfinished(graph, thread_id)), None)
+    recent = recent_thread_ids(graph.checkpointer, RECENT_THREADS_SEARCHED)
+    return next((thread_id for thread_id in recent if is_unfinished(graph, thread_id)), None)
 
 
 def score_answers(answers: Mapping[str, Any], context: ScorecardContext, graph=None) -> ScorecardResult:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 import uvicorn
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
@@ -35,6 +35,7 @@ from chief_of_staff.turns import TurnResult, run_turn
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 11435  # Ollama's 11434 + 1: both can run side by side
+NDJSON = "application/x-ndjson"  # one JSON object per line: how answers stream
 log = logging.getLogger(__name__)
 
 TurnEvent = tuple[Literal["token", "escalating", "done", "error"], Any]
@@ -145,6 +146,11 @@ class SharedSession:
         """Wait for the running turn, then refuse new ones (the session's SQLite connection closes next)."""
         with self.lock:
             self.closed = True
+
+
+def shared(request: Request) -> SharedSession:
+    """The server's one session, from any endpoint."""
+    return request.app.state.shared
 
 
 def create_app(settings: Settings) -> FastAPI:

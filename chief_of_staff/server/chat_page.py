@@ -4,7 +4,7 @@ department, tier, confidence, cost and the reasons for the tier (the trace `cos 
 The page is rendered here; `static/chat.js` sends a task to `POST /web/chat` and shows the answer as it streams.
 That endpoint runs the same turn as the Ollama API and `cos chat` (SharedSession), and streams NDJSON events:
 
-    {"event": "thread", "thread_id": ..., "url": ...}       first: where the conversation lives
+    {"event": "thread", "thread_id": ..., "url": ...}       once the thread holds the task (the turn began)
     {"event": "token", "text": ...}                         a piece of the answer
     {"event": "escalating", "tier": 2, "model": ..., "reason": ...}   Claude takes over: its answer replaces
     {"event": "done", "answer": ..., "trace": {...}, "stopped": false, "meta_html": ...}
@@ -12,13 +12,15 @@ That endpoint runs the same turn as the Ollama API and `cos chat` (SharedSession
 
 `meta_html` is the same template the page uses for earlier answers, so a streamed answer and a reloaded one
 look the same. A browser that closes or presses Stop ends the turn like Ctrl-C: the partial answer is kept,
-marked stopped.
+marked stopped. The thread event waits for the turn's first event: a turn still queued behind another (the model
+answers one at a time) may never start, and the browser must not move to a thread that was never written.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -26,8 +28,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Stre
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chief_of_staff.errors import ChiefOfStaffError
-from chief_of_staff.server.app import SharedSession, TurnRequest
-from chief_of_staff.server.ollama_api import NDJSON, json_body
+from chief_of_staff.server.app import NDJSON, TurnRequest, shared
+from chief_of_staff.server.bodies import json_body
 from chief_of_staff.server.templating import render, templates
 from chief_of_staff.threads import list_threads, new_thread_id, thread_exists, thread_messages
 
@@ -56,10 +58,6 @@ class WebChatRequest(BaseModel):
     @classmethod
     def blank_is_none(cls, value: str | None) -> str | None:
         return value or None
-
-
-def shared(request: Request) -> SharedSession:
-    return request.app.state.shared
 
 
 @router.get("/", include_in_schema=False)
@@ -97,20 +95,27 @@ async def send_message(request: Request,
     if body.department and body.department not in session.departments:
         known = ", ".join(sorted(session.departments))
         return JSONResponse({"error": f"no department {body.department!r}; choose one of: {known}"}, 404)
-    if body.thread_id and not thread_exists(session.session.graph, body.thread_id):
+    graph = session.session.graph
+    if body.thread_id and not await asyncio.to_thread(thread_exists, graph, body.thread_id):
         return JSONResponse({"error": f"no thread {body.thread_id!r}: start a new chat"}, 404)
     thread_id = body.thread_id or new_thread_id()
     turn = TurnRequest(body.message, body.department, thread_id, critical=body.critical, private=body.private)
-    return StreamingResponse(chat_events(thread_id, session.turn_events(turn)), media_type=NDJSON)
+    events = chat_events(thread_id, session.turn_events(turn), lambda: thread_exists(graph, thread_id))
+    return StreamingResponse(events, media_type=NDJSON)
 
 
-async def chat_events(thread_id: str, events: AsyncIterator) -> AsyncIterator[bytes]:
+async def chat_events(thread_id: str, events: AsyncIterator,
+                      recorded: Callable[[], bool]) -> AsyncIterator[bytes]:
     def line(event: str, **payload: Any) -> bytes:
         return json.dumps({"event": event, **payload}, ensure_ascii=False).encode() + b"\n"
 
-    yield line("thread", thread_id=thread_id, url=f"/chat/{thread_id}")
+    announced = False
     try:
         async for kind, value in events:
+            began = kind in ("token", "escalating") or (kind == "done" and value is not None)
+            if not announced and (began or (kind == "error" and await asyncio.to_thread(recorded))):
+                announced = True  # the thread holds the task from here
+                yield line("thread", thread_id=thread_id, url=f"/chat/{thread_id}")
             if kind == "token":
                 yield line("token", text=value)
             elif kind == "escalating":

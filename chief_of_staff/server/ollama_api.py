@@ -28,21 +28,20 @@ from contextlib import aclosing
 from datetime import datetime, timezone
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from chief_of_staff.cli.ask import as_json
 from chief_of_staff.errors import ChiefOfStaffError
 from chief_of_staff.plugins.manifest import Department
-from chief_of_staff.server.app import SharedSession, TurnRequest
+from chief_of_staff.server.app import NDJSON, SharedSession, TurnRequest, shared
+from chief_of_staff.server.bodies import json_body
 from chief_of_staff.turns import TurnResult
 
 OLLAMA_VERSION = "0.12.0"  # the Ollama release whose API this mirrors; clients gate features on it
 ROUTED_MODEL = "cos"
 MODEL_PREFIX = "cos-"
-NDJSON = "application/x-ndjson"
 
 Reply = dict[str, Any] | JSONResponse | StreamingResponse  # an answer, an Ollama error, or an NDJSON stream
 Piece = Callable[[str], dict[str, Any]]  # text -> the endpoint's field for it (message.content or response)
@@ -95,22 +94,6 @@ class ShowRequest(BaseModel):
 
     model: str = ""
     name: str = Field("", description="Older clients send the model here.")
-
-
-def json_body(model: type[BaseModel]):
-    """The body parsed as JSON whatever its Content-Type, as Ollama does (`curl -d '{...}'` sends a form type)."""
-
-    async def parse(request: Request) -> BaseModel:
-        try:
-            return model.model_validate_json(await request.body() or b"null")
-        except ValidationError as exc:  # malformed JSON or a missing field: 400, naming it (app.bad_request)
-            raise RequestValidationError([{**e, "loc": ("body", *e["loc"])} for e in exc.errors()]) from exc
-
-    return Depends(parse)
-
-
-def shared(request: Request) -> SharedSession:
-    return request.app.state.shared
 
 
 def now() -> str:

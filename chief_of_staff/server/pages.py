@@ -36,7 +36,10 @@ def departments_page(request: Request) -> HTMLResponse:
 
 @router.get("/costs", response_class=HTMLResponse)
 def costs_page(request: Request, days: int = Query(30, ge=1, le=366)) -> HTMLResponse:
-    settings = request.app.state.shared.session.settings
-    summary = Ledger(settings.ledger_db, settings.budgets).summary(days=days)
+    session = request.app.state.shared.session
+    escalation = session.context.escalation
+    ledger = escalation.ledger if escalation and escalation.ledger else Ledger(session.settings.ledger_db,
+                                                                                  session.settings.budgets)
+    summary = ledger.summary(days=days)
     return render(request, "costs.html", summary=summary, days=days, chart_svg=spend_chart_svg(summary["by_day"]),
                   tier_names={int(t): f"{int(t)} · {t.label}" for t in Tier})

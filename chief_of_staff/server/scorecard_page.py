@@ -11,18 +11,17 @@ question with the flow's own message.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 
 from chief_of_staff.scorecard.context import ScorecardContext, load_scorecard_context
-from chief_of_staff.scorecard.errors import ScorecardError
 from chief_of_staff.scorecard.flow import build_scorecard_graph
 from chief_of_staff.scorecard.questions import QUESTIONS
 from chief_of_staff.scorecard.report import area_chart
@@ -32,12 +31,12 @@ from chief_of_staff.scorecard.session import (
     answer_question,
     current_step,
     new_scorecard_thread_id,
-    recent_threads,
     scorecard_db,
 )
+from chief_of_staff.server.bodies import form_fields
 from chief_of_staff.server.templating import render
 from chief_of_staff.settings import Settings
-from chief_of_staff.threads import open_checkpointer, thread_exists
+from chief_of_staff.threads import open_checkpointer, recent_thread_ids, thread_exists
 
 router = APIRouter()
 LISTED = 10  # recent scorecards shown on /scorecard
@@ -55,9 +54,12 @@ class Scorecards:
         with self.lock:
             return current_step(self.graph, thread_id, self.context)
 
-    def answer(self, thread_id: str, answer: str) -> Step:
+    def answer_if_waiting(self, thread_id: str, answer: str) -> None:
+        """Give the waiting question its answer (refused ones are kept in the flow's question); a finished
+        scorecard (answered in another tab, or the back button) is left as it is."""
         with self.lock:
-            return answer_question(self.graph, thread_id, answer, self.context)
+            if self.graph.get_state({"configurable": {"thread_id": thread_id}}).interrupts:
+                answer_question(self.graph, thread_id, answer, self.context)
 
     def exists(self, thread_id: str) -> bool:
         with self.lock:
@@ -67,7 +69,7 @@ class Scorecards:
         """The latest scorecards: id, and either the question they wait on or the overall score."""
         with self.lock:
             rows = []
-            for thread_id in recent_threads(self.graph, LISTED):
+            for thread_id in recent_thread_ids(self.graph.checkpointer, LISTED):
                 state = self.graph.get_state({"configurable": {"thread_id": thread_id}})
                 waiting = state.interrupts[0].value if state.interrupts else None
                 results = state.values.get("results")
@@ -120,15 +122,11 @@ def scorecard_step(request: Request, thread_id: str) -> HTMLResponse:
 
 @router.post("/scorecard/{thread_id}", response_model=None)
 async def answer_step(request: Request, thread_id: str) -> RedirectResponse | HTMLResponse:
-    # One urlencoded field from our own form: the standard library parses it (python-multipart is not needed).
-    fields = parse_qs((await request.body()).decode("utf-8", "replace"))
-    cards = scorecards(request)
-    if not cards.exists(thread_id):
+    fields = await form_fields(request)
+    cards = scorecards(request)  # SQLite and the flow block: off the event loop, which streams others' answers
+    if not await asyncio.to_thread(cards.exists, thread_id):
         return not_found(request, thread_id)
-    try:
-        cards.answer(thread_id, fields.get("answer", [""])[0])  # a refusal is kept in the flow's question
-    except ScorecardError:
-        pass  # already finished (a second tab, the back button): show where it stands
+    await asyncio.to_thread(cards.answer_if_waiting, thread_id, fields.get("answer", ""))
     return RedirectResponse(f"/scorecard/{thread_id}", status_code=303)
 
 

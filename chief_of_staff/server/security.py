@@ -8,8 +8,9 @@ will ever have (API and pages alike) and runs before a single body byte reaches 
   domain was re-pointed at 127.0.0.1 (DNS rebinding) cannot read threads or spend the budget.
 - Origin: a request that changes something (POST…) from a browser page of another origin is refused unless
   that origin is in `cors_origins`: another site cannot post a chat or a scorecard answer in the owner's name.
-- Token: when COS_API_TOKEN is set, every request carries it as a bearer token, or (pages in a browser) the
-  session cookie that /login sets; a browser without it is sent to /login. /login and /static are public.
+- Token: when COS_API_TOKEN is set, every request carries it as a bearer token, or (pages in a browser, not
+  /api) the session cookie that /login sets; a browser without it is sent to /login. /login and /static are
+  public.
 - Body: at most `max_body_bytes`, whether declared or streamed.
 """
 
@@ -38,7 +39,8 @@ LOOPBACK_NAMES = {"localhost", "ip6-localhost"}
 BODYLESS_METHODS = {"GET", "HEAD", "OPTIONS", "DELETE"}
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 PUBLIC_PATHS = ("/login", "/static/")  # the sign-in page and its stylesheet: nothing behind them is readable
-SESSION_COOKIE = "cos_session"
+SESSION_COOKIE = "cos_session_{port}"  # browsers share cookies across a host's ports: one name per server
+API_PREFIX = "/api/"  # Ollama's API: bearer token only
 
 
 def is_loopback(host: str) -> bool:
@@ -73,9 +75,13 @@ def session_cookie_value(token: str) -> str:
     return hmac.new(token.encode(), b"cos-session-cookie", "sha256").hexdigest()
 
 
-def cookie_matches(cookie_header: str, token: str) -> bool:
+def session_cookie_name(scope: Scope) -> str:
+    return SESSION_COOKIE.format(port=(scope.get("server") or ("", 0))[1])
+
+
+def cookie_matches(cookie_header: str, name: str, token: str) -> bool:
     cookies = dict(part.strip().partition("=")[::2] for part in cookie_header.split(";") if "=" in part)
-    return hmac.compare_digest(cookies.get(SESSION_COOKIE, "").encode(), session_cookie_value(token).encode())
+    return hmac.compare_digest(cookies.get(name, "").encode(), session_cookie_value(token).encode())
 
 
 def host_name(host_header: str) -> str:
@@ -122,8 +128,10 @@ class RequestGuard:
             await send_error(send, 403, refusal)
             return
         if self.token and not self._signed_in(scope, headers):
-            if scope["method"] == "GET" and "text/html" in headers.get("accept", ""):  # a browser: the sign-in page
-                await redirect(send, "/login?" + urlencode({"next": scope["path"]}))
+            page = scope["method"] == "GET" and not scope["path"].startswith(API_PREFIX)
+            if page and "text/html" in headers.get("accept", ""):  # a browser: the sign-in page
+                query = scope.get("query_string", b"").decode("latin-1")
+                await redirect(send, "/login?" + urlencode({"next": scope["path"] + (f"?{query}" if query else "")}))
                 return
             await send_error(send, 401, "missing or wrong token: send the header 'Authorization: Bearer "
                              "<COS_API_TOKEN>'", ((b"www-authenticate", b"Bearer"),))
@@ -173,8 +181,10 @@ class RequestGuard:
     def _signed_in(self, scope: Scope, headers: dict[str, str]) -> bool:
         if scope["path"].startswith(PUBLIC_PATHS):
             return True
-        return (bearer_token_matches(headers.get("authorization", ""), self.token)
-                or cookie_matches(headers.get("cookie", ""), self.token))
+        if bearer_token_matches(headers.get("authorization", ""), self.token):
+            return True
+        return not scope["path"].startswith(API_PREFIX) and cookie_matches(
+            headers.get("cookie", ""), session_cookie_name(scope), self.token)
 
     def _too_large(self, size: int) -> str:
         return (f"request body of {size}+ bytes is over the limit of {self.max_body_bytes} bytes "

@@ -37,5 +37,7 @@ templates.env.globals["tier_label"] = lambda tier: Tier(tier).label
 
 def render(request: Request, template: str, status_code: int = 200, **values: Any) -> HTMLResponse:
     page = request.url.path
-    return templates.TemplateResponse(request, template, {"navigation": NAVIGATION, "page": page, **values},
-                                      status_code=status_code)
+    signed_in = bool(request.app.state.settings.api_token) and page != "/login"  # token mode: offer to sign out
+    return templates.TemplateResponse(
+        request, template, {"navigation": NAVIGATION, "page": page, "signed_in": signed_in, **values},
+        status_code=status_code)

@@ -5,6 +5,7 @@ from playwright.sync_api import Page, expect
 
 from chief_of_staff.scorecard.questions import QUESTIONS
 from tests.e2e.conftest import screenshot
+from tests.unit.server.conftest import serving
 
 TASK = "Is this email asking for my Microsoft password a phishing attempt?"
 # Records every text the answer shows, so the test sees it grow rather than arrive whole.
@@ -68,3 +69,46 @@ def test_departments_and_costs_pages_render(served, page: Page):
     page.goto(f"{served.url}/costs")
     expect(page.get_by_test_id("cost-chart").locator("svg")).to_be_visible()
     screenshot(page, "costs")
+
+
+def test_stop_keeps_the_partial_answer_and_the_thread_goes_on(served, page: Page):
+    page.goto(f"{served.url}/chat")
+    page.fill("#message", TASK)
+    page.keyboard.press("Enter")
+    answer = page.locator("#messages .message.assistant").last.locator(".text")
+    expect(answer).not_to_be_empty()  # the first pieces arrived
+    page.click("#stop")
+    expect(answer).to_contain_text("[stopped]")
+    expect(page.locator("#send")).to_be_enabled()
+    page.fill("#message", "Then what should I do?")
+    page.keyboard.press("Enter")
+    expect(page.get_by_test_id("answer-meta")).to_have_count(1)  # the second, finished answer
+    page.reload()  # both answers were kept on the thread, the first marked stopped
+    expect(page.locator("#messages .message.assistant")).to_have_count(2)
+    expect(page.locator("#messages .message.assistant").first).to_contain_text("[stopped]")
+
+
+def test_a_refused_message_is_explained_and_nothing_typed_is_lost(served, page: Page):
+    page.goto(f"{served.url}/chat")
+    page.evaluate("document.getElementById('department').add(new Option('astrology', 'astrology'))")
+    page.select_option("#department", "astrology")  # a department the server does not have (a stale page)
+    page.fill("#message", "Will the launch go well?")
+    page.keyboard.press("Enter")
+    expect(page.locator("#chat-error")).to_contain_text("no department 'astrology'")
+    expect(page.locator("#message")).to_have_value("Will the launch go well?")
+    expect(page.locator("#messages .message")).to_have_count(0)
+
+
+def test_with_a_token_the_browser_signs_in_first(tiny_settings, page: Page):
+    with serving(tiny_settings.model_copy(update={"api_token": "browser-token"})) as served:
+        page.goto(f"{served.url}/costs")
+        expect(page).to_have_url(f"{served.url}/login?next=%2Fcosts")
+        page.fill("input[name=token]", "wrong")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page.get_by_role("alert")).to_contain_text("does not match")
+        page.fill("input[name=token]", "browser-token")
+        page.get_by_role("button", name="Sign in").click()
+        expect(page).to_have_url(f"{served.url}/costs")
+        expect(page.get_by_test_id("cost-chart").locator("svg")).to_be_visible()
+        page.get_by_role("button", name="Sign out").click()
+        expect(page).to_have_url(f"{served.url}/login")

@@ -125,6 +125,7 @@ def test_answer_tokens_stream_through_the_server(server_url):
 
 def test_an_unknown_department_is_refused_with_a_message_naming_it(server_url):
     client = get_sync_client(url=server_url)
+    # runs.wait raises a plain Exception carrying the run's error (langgraph_sdk has no narrower type for it)
     with pytest.raises(Exception, match="no department named 'nope'; choose one of"):
         client.runs.wait(client.threads.create()["thread_id"], "chief_of_staff", input=ask("hello"),
                          context={"department": "nope"})

@@ -66,7 +66,8 @@ function listNewThread(event, task) {
 
 async function send(task) {
   showError("");
-  addMessage("user", task);
+  const asked = addMessage("user", task);
+  let announced = false; // the server said the thread holds the task
   const answer = addMessage("assistant pending", "");
   const text = answer.querySelector(".text");
   const controller = new AbortController();
@@ -85,12 +86,18 @@ async function send(task) {
       body: JSON.stringify(payload),
       signal: controller.signal,
     });
+    if (response.status === 401) { // signed out (token mode): sign in, then come back here
+      location.assign(`/login?next=${encodeURIComponent(location.pathname)}`);
+      return;
+    }
     if (!response.ok) {
       const problem = await response.json().catch(() => ({ error: response.statusText }));
       throw new Error(problem.error || `the server answered ${response.status}`);
     }
+    let finished = false;
     await readEvents(response, (event) => {
       if (event.event === "thread") {
+        announced = true;
         if (!conversation.dataset.threadId) listNewThread(event, task);
         conversation.dataset.threadId = event.thread_id;
       } else if (event.event === "token") {
@@ -103,6 +110,7 @@ async function send(task) {
         answer.insertBefore(note, text);
         text.textContent = ""; // Claude's answer replaces the local one
       } else if (event.event === "done") {
+        finished = true;
         text.textContent = event.answer;
         answer.insertAdjacentHTML("beforeend", event.meta_html); // rendered and escaped by the server
         answer.classList.remove("pending");
@@ -111,13 +119,18 @@ async function send(task) {
       }
       answer.scrollIntoView({ block: "end" });
     });
+    if (!finished) throw new Error("the answer was cut off; reload the thread to see what was kept");
   } catch (error) {
     answer.classList.remove("pending");
-    if (error.name === "AbortError") {
+    if (error.name === "AbortError" && text.textContent) {
       text.textContent += " [stopped]";
     } else {
-      showError(error.message);
-      if (!text.textContent) answer.remove();
+      if (error.name !== "AbortError") showError(error.message);
+      if (!text.textContent) {
+        answer.remove(); // nothing was answered: give the task back to send again
+        if (!announced) asked.remove();
+        if (!input.value) input.value = task;
+      }
     }
   } finally {
     setRunning(null);

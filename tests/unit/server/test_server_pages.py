@@ -6,8 +6,12 @@ import re
 
 import httpx
 import pytest
+from langchain_core.messages import AIMessage
+from typer.testing import CliRunner
 
+from chief_of_staff.cli import app
 from chief_of_staff.scorecard.questions import QUESTIONS
+from tests.unit.training.conftest import write_toy_department
 
 TASK = "Is this email asking for my Microsoft password a phishing attempt?"
 HTML = {"Accept": "text/html"}
@@ -50,10 +54,20 @@ def test_a_thread_continues_and_its_page_shows_every_answer_with_its_own_trace(s
     assert f'href="/chat/{thread_id}"' in httpx.get(f"{served.url}/chat", headers=HTML).text, "listed"
 
 
-def test_model_output_and_task_text_are_escaped_on_the_page(served):
+def test_task_text_model_output_and_reasons_are_escaped_on_the_page(served):
     thread_id = chat(served.url, message="<script>alert(1)</script> is this safe?")[0]["thread_id"]
+    graph, config = served.shared.session.graph, {"configurable": {"thread_id": thread_id}}
+    state = graph.get_state(config).values
+    answer = state["messages"][-1]
+    trace = {**state["traces"][answer.id], "reasons": ['<img src=x onerror="alert(2)">']}
+    # as if the model had written markup, and a plugin's reason carried some
+    graph.update_state(config, {"messages": [AIMessage(id=answer.id, content="<b>bold</b>", name=answer.name)],
+                                "traces": {answer.id: trace}}, as_node="respond")
     page = httpx.get(f"{served.url}/chat/{thread_id}", headers=HTML).text
-    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    for markup in ("<script>alert(1)</script>", "<b>bold</b>", '<img src=x onerror="alert(2)">'):
+        assert markup not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page and "&lt;b&gt;bold&lt;/b&gt;" in page
+    assert "&lt;img src=x onerror=&#34;alert(2)&#34;&gt;" in page
 
 
 def test_critical_and_private_flags_reach_the_policy(served):
@@ -126,13 +140,22 @@ def test_an_unknown_scorecard_is_a_404(served):
     assert httpx.post(f"{served.url}/scorecard/scorecard-nope", data={"answer": "x"}).status_code == 404
 
 
-def test_departments_page_lists_departments_and_every_plugin_that_failed(tmp_path, tiny_settings, serve_with):
+def test_departments_page_lists_departments_adapters_and_every_plugin_that_failed(tmp_path, tiny_settings,
+                                                                                   serve_with):
     (tmp_path / "departments" / "halfdone").mkdir(parents=True)  # no department.toml
+    write_toy_department(tmp_path)
+    trained = CliRunner().invoke(app, ["adapters", "train", "toy", "--steps", "1"])
+    assert trained.exit_code == 0, trained.output
+    [row] = [r for r in json.loads(CliRunner().invoke(app, ["adapters", "list", "--json"]).stdout)
+             if r["department"] == "toy"]
     with serve_with(tiny_settings) as served:
         page = httpx.get(f"{served.url}/departments", headers=HTML).text
-    for name in ("security", "content", "finance", "general"):
+    for name in ("security", "content", "finance", "general", "toy"):
         assert f"<b>{name}</b>" in page
     assert "always local" in page and "cos adapters train security" in page
+    assert f"{row['params']} parameters, {row['bytes']} bytes" in page
+    before, after = row["eval"]["before"], row["eval"]["after"]
+    assert f"held-out reward_yes: {before:.3f} → {after:.3f} (n={row['eval']['n']})" in page
     assert "halfdone" in page and "missing department.toml" in page
 
 

@@ -9,7 +9,8 @@ from typer.testing import CliRunner
 from chief_of_staff.cli import app
 from chief_of_staff.errors import ConfigError
 from chief_of_staff.server.app import server_config
-from chief_of_staff.server.security import is_loopback
+from chief_of_staff.server.login_page import safe_next
+from chief_of_staff.server.security import host_name, is_loopback
 from chief_of_staff.settings import load_settings
 
 TOKEN = "s3cret-token"
@@ -22,6 +23,22 @@ BROWSER = "http://intranet.example"
 ])
 def test_only_loopback_addresses_count_as_this_machine(host, loopback):
     assert is_loopback(host) is loopback
+
+
+@pytest.mark.parametrize(("header", "host"), [
+    ("127.0.0.1:11435", "127.0.0.1"), ("localhost", "localhost"), ("LOCALHOST:80", "LOCALHOST"),
+    ("[::1]:11435", "::1"), ("[::1]", "::1"), ("::1", "::1"), ("evil.example:11435", "evil.example"),
+])
+def test_the_host_header_is_read_with_or_without_a_port(header, host):
+    assert host_name(header) == host
+
+
+@pytest.mark.parametrize(("asked", "sent_to"), [
+    ("/costs?days=7", "/costs?days=7"), ("/chat/abc", "/chat/abc"), ("//evil.example/", "/chat"),
+    ("/\\evil.example", "/chat"), ("https://evil.example", "/chat"), ("/\tevil", "/chat"), ("", "/chat"),
+])
+def test_sign_in_only_returns_to_a_page_of_this_server(asked, sent_to):
+    assert safe_next(asked) == sent_to
 
 
 def test_a_non_loopback_host_without_a_token_refuses_to_start():
@@ -103,7 +120,18 @@ def test_with_a_token_a_browser_signs_in_once_and_pages_then_open(tiny_settings,
             assert signed_in.status_code == 303 and signed_in.headers["location"] == "/costs"
             cookie = signed_in.headers["set-cookie"].lower()
             assert "httponly" in cookie and "samesite=strict" in cookie and TOKEN.lower() not in cookie
+            assert cookie.startswith(f"cos_session_{served.url.rsplit(':', 1)[1]}="), "one cookie per server port"
             assert browser.get("/costs").status_code == 200 and browser.get("/departments").status_code == 200
+            posted = browser.post("/web/chat", json={"message": "hi", "department": "general"})
+            assert posted.status_code == 200 and '"event": "done"' in posted.text, "the page's own requests pass"
+            assert browser.get("/api/tags").status_code == 401, "the Ollama API takes the bearer token only"
+            assert browser.get("/costs?days=7").status_code == 200
+            assert "Sign out" in browser.get("/costs").text
+            signed_out = browser.post("/logout")
+            assert signed_out.status_code == 303 and browser.get("/costs").status_code == 303
+            browser.cookies.clear()
+            back = browser.get("/costs?days=7")
+            assert back.headers["location"] == "/login?next=%2Fcosts%3Fdays%3D7", "the query comes back too"
         offsite = httpx.post(f"{served.url}/login", data={"token": TOKEN, "next": "//evil.example/"})
         assert offsite.headers["location"] == "/chat", "never redirects off this server"
         assert httpx.get(f"{served.url}/chat").status_code == 401, "no cookie, no bearer: refused"
