@@ -1,4 +1,5 @@
-"""Shared fixtures: an isolated configuration per test and a tiny random Llama with SmolLM2's real tokenizer."""
+"""Shared fixtures: an isolated configuration per test, a tiny random Llama with SmolLM2's real tokenizer, and
+Claude as the real anthropic SDK talking to a fake Messages API on 127.0.0.1."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ from pathlib import Path
 import pytest
 import torch
 
+from chief_of_staff.escalation.calibration import Calibration, save_calibration
 from chief_of_staff.settings import load_settings
+from tests.fakes.anthropic_server import DEFAULT_API_KEY, FakeAnthropicServer
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -22,6 +25,25 @@ def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.chdir(tmp_path)
     return tmp_path
+
+
+@pytest.fixture()
+def claude(monkeypatch: pytest.MonkeyPatch):
+    """A fake Messages API that answers every call with a caption; the SDK pointed at it, no retries."""
+    with FakeAnthropicServer(answer="Fresh tulips, here today. #Bloom") as server:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", DEFAULT_API_KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
+        monkeypatch.setenv("COS_CLAUDE_MAX_RETRIES", "0")
+        yield server
+
+
+@pytest.fixture()
+def unsure(isolated_config: Path) -> None:
+    """content, security and general calibrated at a threshold of 1.0: the tiny model is never that sure."""
+    for name in ("content", "security", "general"):
+        save_calibration(isolated_config / "data", Calibration(
+            department=name, threshold=1.0, target_accuracy=0.9, local_share=0.0, local_accuracy=None,
+            base_accuracy=0.0, auroc=None, n=1))
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,11 @@
 """The pages in a real browser: a chat message streams an answer with its department and trace; the
 scorecard is completed with clicks and shows its chart."""
 
-import json
-
+import pytest
 from playwright.sync_api import Page, expect
 
 from chief_of_staff.scorecard.questions import QUESTIONS
 from tests.e2e.conftest import screenshot
-from tests.fakes.anthropic_server import DEFAULT_API_KEY, FakeAnthropicServer
 from tests.unit.server.conftest import serving
 
 TASK = "Is this email asking for my Microsoft password a phishing attempt?"
@@ -117,28 +115,18 @@ def test_with_a_token_the_browser_signs_in_first(tiny_settings, page: Page):
         expect(page).to_have_url(f"{served.url}/login")
 
 
-def test_an_unsure_answer_escalates_in_the_page_and_says_so(isolated_config, tiny_settings, request, monkeypatch,
-                                                            page: Page):
+@pytest.mark.usefixtures("unsure", "claude")  # the real anthropic SDK against a Messages API on 127.0.0.1
+def test_an_unsure_answer_escalates_in_the_page_and_says_so(tiny_settings, request, page: Page):
     request.getfixturevalue("paced_model")
-    folder = isolated_config / "data" / "calibration"
-    folder.mkdir(parents=True)
-    (folder / "content.json").write_text(json.dumps({  # the tiny model is never this sure: it escalates
-        "department": "content", "threshold": 1.0, "target_accuracy": 0.9, "local_share": 0.0,
-        "local_accuracy": None, "base_accuracy": 0.0, "auroc": None, "n": 1}))
-    # the real anthropic SDK against a Messages API on 127.0.0.1 (no network here)
-    with FakeAnthropicServer(answer="Fresh tulips, here today. #Bloom") as claude:
-        monkeypatch.setenv("ANTHROPIC_API_KEY", DEFAULT_API_KEY)
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", claude.url)
-        monkeypatch.setenv("COS_CLAUDE_MAX_RETRIES", "0")
-        with serving(tiny_settings) as served:
-            page.goto(f"{served.url}/chat")
-            page.select_option("#department", "content")
-            page.fill("#message", "Write a two-line Instagram caption for our tulip delivery")
-            page.keyboard.press("Enter")
-            answer = page.locator("#messages .message.assistant").last
-            expect(answer.get_by_test_id("answer-meta")).to_be_visible()
-            expect(answer.locator(".escalating")).to_contain_text("Escalating to claude-sonnet")
-            expect(answer.locator(".text")).to_have_text("Fresh tulips, here today. #Bloom")
-            expect(answer.get_by_test_id("tier")).to_contain_text("tier 2 · Claude Sonnet")
-            assert answer.get_by_test_id("cost").inner_text() != "cost $0"
-            screenshot(page, "chat-escalated")
+    with serving(tiny_settings) as served:
+        page.goto(f"{served.url}/chat")
+        page.select_option("#department", "content")
+        page.fill("#message", "Write a two-line Instagram caption for our tulip delivery")
+        page.keyboard.press("Enter")
+        answer = page.locator("#messages .message.assistant").last
+        expect(answer.get_by_test_id("answer-meta")).to_be_visible()
+        expect(answer.locator(".escalating")).to_contain_text("Escalating to claude-sonnet")
+        expect(answer.locator(".text")).to_have_text("Fresh tulips, here today. #Bloom")
+        expect(answer.get_by_test_id("tier")).to_contain_text("tier 2 · Claude Sonnet")
+        assert answer.get_by_test_id("cost").inner_text() != "cost $0"
+        screenshot(page, "chat-escalated")

@@ -19,26 +19,6 @@ def cos(*args: str, input: str | None = None):
     return runner.invoke(app, list(args), input=input)
 
 
-@pytest.fixture()
-def claude(monkeypatch):
-    with FakeAnthropicServer(answer="Fresh tulips, here today. #Bloom") as server:
-        monkeypatch.setenv("ANTHROPIC_API_KEY", DEFAULT_API_KEY)
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", server.url)
-        monkeypatch.setenv("COS_CLAUDE_MAX_RETRIES", "0")
-        yield server
-
-
-@pytest.fixture()
-def unsure(monkeypatch, isolated_config):
-    """Every department's threshold at 1.0 (a calibration file): the tiny model is never that sure."""
-    folder = isolated_config / "data" / "calibration"
-    folder.mkdir(parents=True)
-    for name in ("content", "security", "general"):
-        (folder / f"{name}.json").write_text(json.dumps({
-            "department": name, "threshold": 1.0, "target_accuracy": 0.9, "local_share": 0.0,
-            "local_accuracy": None, "base_accuracy": 0.0, "auroc": None, "n": 1}))
-
-
 @pytest.mark.usefixtures("tiny_settings", "unsure")
 class TestEscalationCli:
     def test_ask_json_explains_the_escalation_and_its_cost(self, claude):

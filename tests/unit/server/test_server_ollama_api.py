@@ -9,7 +9,6 @@ import pytest
 from langchain_ollama import ChatOllama
 
 from chief_of_staff.turns import STOPPED_MARK
-from tests.fakes.anthropic_server import DEFAULT_API_KEY, FakeAnthropicServer
 
 TASK = "Write a two-line Instagram caption for our florist's tulip delivery"
 TRACE_KEYS = {"department", "tier", "confidence", "cost_usd", "reasons", "thread_id", "route_score"}
@@ -132,25 +131,17 @@ def test_requests_at_once_take_turns_on_the_model_each_on_its_own_thread(served)
         assert [m.type for m in messages] == ["human", "ai"]
 
 
-def test_the_tier_policy_applies_as_in_chat(isolated_config, tiny_settings, serve_with, monkeypatch):
-    folder = isolated_config / "data" / "calibration"
-    folder.mkdir(parents=True)
-    (folder / "content.json").write_text(json.dumps({  # the tiny model is never this sure: it escalates
-        "department": "content", "threshold": 1.0, "target_accuracy": 0.9, "local_share": 0.0,
-        "local_accuracy": None, "base_accuracy": 0.0, "auroc": None, "n": 1}))
-    with FakeAnthropicServer(answer="Fresh tulips, here today. #Bloom") as claude:
-        monkeypatch.setenv("ANTHROPIC_API_KEY", DEFAULT_API_KEY)
-        monkeypatch.setenv("ANTHROPIC_BASE_URL", claude.url)
-        monkeypatch.setenv("COS_CLAUDE_MAX_RETRIES", "0")
-        with serve_with(tiny_settings) as served:
-            body = {"model": "cos-content", "messages": [{"role": "user", "content": TASK}]}
-            whole = httpx.post(f"{served.url}/api/chat", json={**body, "stream": False}).json()
-            assert whole["message"]["content"].startswith("Fresh tulips")
-            assert whole["cos"]["tier"] == 2 and whole["cos"]["cost_usd"] > 0
-            streamed = [json.loads(line) for line in httpx.post(f"{served.url}/api/chat", json=body).text.splitlines()]
-            text = "".join(part["message"]["content"] for part in streamed)
-            assert "escalating to claude-sonnet" in text and text.endswith("#Bloom")
-            assert streamed[-1]["cos"]["escalated_to"]
+@pytest.mark.usefixtures("unsure", "claude")
+def test_the_tier_policy_applies_as_in_chat(tiny_settings, serve_with):
+    with serve_with(tiny_settings) as served:
+        body = {"model": "cos-content", "messages": [{"role": "user", "content": TASK}]}
+        whole = httpx.post(f"{served.url}/api/chat", json={**body, "stream": False}).json()
+        assert whole["message"]["content"].startswith("Fresh tulips")
+        assert whole["cos"]["tier"] == 2 and whole["cos"]["cost_usd"] > 0
+        streamed = [json.loads(line) for line in httpx.post(f"{served.url}/api/chat", json=body).text.splitlines()]
+        text = "".join(part["message"]["content"] for part in streamed)
+        assert "escalating to claude-sonnet" in text and text.endswith("#Bloom")
+        assert streamed[-1]["cos"]["escalated_to"]
 
 
 def test_a_json_body_is_read_whatever_its_content_type_as_ollama_does(served):
