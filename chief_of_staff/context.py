@@ -45,7 +45,7 @@ def load_adapters(settings: Settings, chat_model: LocalChatModel, registry: Regi
 
     if not isinstance(chat_model, TransformersChatModel):
         return None
-    store = AdapterStore(settings.data_dir / "adapters")
+    store = AdapterStore.in_data_dir(settings.data_dir)
     if not any(store.find(d) for d in registry.departments.values()):
         attached = getattr(chat_model.hf_model, "_tinylora_bank", None)
         if attached is not None:

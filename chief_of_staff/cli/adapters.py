@@ -30,7 +30,7 @@ class ExportFormat(str, Enum):
 
 
 def store_for(settings: Settings) -> AdapterStore:
-    return AdapterStore(settings.data_dir / "adapters")
+    return AdapterStore.in_data_dir(settings.data_dir)
 
 
 def _department(settings: Settings, name: str) -> Department:

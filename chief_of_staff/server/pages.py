@@ -19,7 +19,7 @@ router = APIRouter()
 @router.get("/departments", response_class=HTMLResponse)
 def departments_page(request: Request) -> HTMLResponse:
     session = request.app.state.shared.session
-    store = AdapterStore(session.settings.data_dir / "adapters")
+    store = AdapterStore.in_data_dir(session.settings.data_dir)
     rows = [{
         "name": d.name,
         "description": d.manifest.description,

@@ -25,6 +25,11 @@ class AdapterStore:
         self.user_root = user_root
         self.shipped_root = shipped_root
 
+    @classmethod
+    def in_data_dir(cls, data_dir: Path) -> AdapterStore:
+        """The user's store, `<data dir>/adapters/`, over the shipped adapters."""
+        return cls(data_dir / "adapters")
+
     def folder(self, department: str) -> Path:
         """Where `cos adapters train` writes this department's adapter."""
         return self.user_root / department
