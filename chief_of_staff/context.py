@@ -1,9 +1,14 @@
-"""Run-time context of the graph: the loaded model, router and departments (never stored in a thread)."""
+"""Run-time context of the graph: the loaded model, router and departments (never stored in a thread).
+
+A Context is frozen. What is loaded once (model, router, departments, adapters) is shared by reference; what
+belongs to one turn (the forced department, critical, private, the token limit, the cancel flag) is set by
+building a copy for that turn with `for_turn`, so parallel turns never change anything another turn reads.
+"""
 
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from chief_of_staff.escalation.escalate import Escalation
 from chief_of_staff.models.base import LocalChatModel
@@ -14,7 +19,7 @@ from chief_of_staff.settings import Settings
 from chief_of_staff.tinylora.layer import AdapterBank
 
 
-@dataclass
+@dataclass(frozen=True)
 class Context:
     """What every node may use. `chat_model` is a local backend (models/base.py)."""
 
@@ -30,6 +35,15 @@ class Context:
     private: bool = False  # the user marked this thread private: it never leaves the machine (`--private`)
     cancelled: threading.Event = field(default_factory=threading.Event)  # set by run_turn on Ctrl-C
 
+    def for_turn(self, *, department: str | None = None, critical: bool = False, private: bool = False,
+                 max_new_tokens: int | None = None) -> Context:
+        """This context for one turn: its own options and cancel flag, the same loaded resources. A token limit
+        can only be lowered; `private` and a forced department given when the session opened stay."""
+        limit = min(max_new_tokens, self.max_new_tokens) if max_new_tokens and max_new_tokens > 0 \
+            else self.max_new_tokens
+        return replace(self, forced_department=department or self.forced_department, critical=critical,
+                       private=private or self.private, max_new_tokens=limit, cancelled=threading.Event())
+
 
 def load_router(settings: Settings, registry: Registry) -> Router:
     from chief_of_staff.models.embedder import load_embedder
@@ -39,7 +53,7 @@ def load_router(settings: Settings, registry: Registry) -> Router:
 
 def load_adapters(settings: Settings, chat_model: LocalChatModel, registry: Registry) -> AdapterBank | None:
     """Every department's adapter on the in-process model; None on a backend that runs elsewhere (Ollama)."""
-    from chief_of_staff.models.transformers_chat import TransformersChatModel
+    from chief_of_staff.models.transformers_chat import TransformersChatModel  # llama.cpp: adapters in its engine
     from chief_of_staff.tinylora.runtime import bank_for, load_department_adapters
     from chief_of_staff.tinylora.store import AdapterStore
 
@@ -56,13 +70,15 @@ def load_adapters(settings: Settings, chat_model: LocalChatModel, registry: Regi
     return bank
 
 
-def load_context(settings: Settings, registry: Registry | None = None, **overrides: object) -> Context:
-    """Everything the graph needs, built from the settings (loads the model: seconds)."""
+def load_context(settings: Settings, registry: Registry | None = None, parallel: int = 1,
+                 **overrides: object) -> Context:
+    """Everything the graph needs, built from the settings (loads the model: seconds). `parallel`: how many
+    turns llama.cpp answers at once (`cos serve`); one for a single user."""
     from chief_of_staff.escalation.escalate import load_escalation
     from chief_of_staff.models.factory import load_chat_model
 
     registry = registry or discover_departments(settings)
-    chat_model = load_chat_model(settings)
+    chat_model = load_chat_model(settings, registry.departments, parallel)
     return Context(
         escalation=load_escalation(settings, list(registry.departments.values())),
         chat_model=chat_model,

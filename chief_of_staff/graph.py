@@ -81,11 +81,15 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
     task, history = _current_task(state)
     model = ctx.chat_model
     adapter = None
-    if ctx.adapters is not None:
+    options = {"cancelled": ctx.cancelled, "max_new_tokens": ctx.max_new_tokens}  # Ctrl-C stops it early
+    if ctx.adapters is not None:  # transformers: the bank on the shared model (turns run one at a time)
         has_adapter = department.name in ctx.adapters.adapters
         ctx.adapters.activate(department.name if has_adapter else None)
         if has_adapter:
             adapter = {"department": department.name, "params": ctx.adapters.adapters[department.name].parameters}
+    elif department.name in getattr(model, "adapters", {}):  # llama.cpp: chosen per request
+        options["adapter"] = department.name
+        adapter = {"department": department.name, "params": model.adapters[department.name].params}
     prompt = fit_prompt(
         department.system_prompt,
         history[-ctx.history_turns:] if ctx.history_turns else [],
@@ -95,7 +99,7 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
         count_tokens=model.count_tokens,
         truncate_to_tokens=model.truncate_to_tokens,
     )
-    reply = model.invoke(prompt.messages, cancelled=ctx.cancelled)  # stops early after a Ctrl-C
+    reply = model.invoke(prompt.messages, **options)
     answer = AIMessage(
         content=department.finish_answer(reply.text),
         name=department.name,

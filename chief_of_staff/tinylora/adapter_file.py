@@ -12,12 +12,13 @@ import json
 import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from chief_of_staff.errors import ChiefOfStaffError
 from chief_of_staff.tinylora.spec import TinyLoraSpec
+
+if TYPE_CHECKING:
+    import torch
 
 FORMAT = "cos-tinylora/1"
 SUFFIX = ".tinylora.json"
@@ -25,6 +26,10 @@ SUFFIX = ".tinylora.json"
 
 class AdapterFileError(ChiefOfStaffError):
     """An adapter file is unreadable, corrupt or incompatible; the message says which and what to do."""
+
+
+class AdapterMismatchError(AdapterFileError):
+    """The adapter was trained on another base model or skeleton."""
 
 
 @dataclass
@@ -45,11 +50,14 @@ class Adapter:
 
 
 def _encode(v: torch.Tensor) -> str:
+    import torch
+
     return base64.b64encode(v.detach().to(torch.float32).contiguous().numpy().astype("<f4").tobytes()).decode()
 
 
 def _decode(text: str, shape: list[int]) -> torch.Tensor:
     import numpy as np
+    import torch
 
     raw = base64.b64decode(text.encode(), validate=True)
     values = np.frombuffer(raw, dtype="<f4")
@@ -89,20 +97,47 @@ def save_adapter(adapter: Adapter, path: Path) -> int:
     return len(text.encode())
 
 
-def load_adapter(path: Path) -> Adapter:
-    """Read and verify an adapter file; fingerprints are checked against a model by AdapterBank.add."""
-    retrain = "retrain it with `cos adapters train` or restore the file"
+RETRAIN = "retrain it with `cos adapters train` or restore the file"
+
+
+def _verified_body(path: Path) -> tuple[dict[str, Any], str]:
+    """The file's body and checksum, verified (no torch: llama.cpp's start-up reads adapters this way)."""
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise AdapterFileError(f"no adapter file at {path}") from exc
     except (json.JSONDecodeError, UnicodeDecodeError, OSError) as exc:
-        raise AdapterFileError(f"adapter file {path} is corrupt (not valid JSON: {exc}); {retrain}") from exc
+        raise AdapterFileError(f"adapter file {path} is corrupt (not valid JSON: {exc}); {RETRAIN}") from exc
     if not isinstance(data, dict) or data.get("format") != FORMAT:
-        raise AdapterFileError(f"{path} is not a {FORMAT} adapter file; {retrain}")
+        raise AdapterFileError(f"{path} is not a {FORMAT} adapter file; {RETRAIN}")
     checksum = data.pop("checksum", None)
     if checksum != _checksum(data):
-        raise AdapterFileError(f"adapter file {path} is corrupt (checksum mismatch); {retrain}")
+        raise AdapterFileError(f"adapter file {path} is corrupt (checksum mismatch); {RETRAIN}")
+    return data, checksum
+
+
+@dataclass(frozen=True)
+class AdapterIdentity:
+    """What identifies an adapter file without decoding it."""
+
+    department: str
+    checksum: str
+    base_fingerprint: str
+    parameters: int
+
+
+def read_identity(path: Path) -> AdapterIdentity:
+    data, checksum = _verified_body(path)
+    try:
+        return AdapterIdentity(data["department"], checksum, data["base_fingerprint"], math.prod(data["shape"]))
+    except (KeyError, TypeError) as exc:
+        raise AdapterFileError(f"adapter file {path} is corrupt ({exc}); {RETRAIN}") from exc
+
+
+def load_adapter(path: Path) -> Adapter:
+    """Read and verify an adapter file; fingerprints are checked against a model by AdapterBank.add."""
+    data, _ = _verified_body(path)
+    retrain = RETRAIN
     try:
         return Adapter(
             department=data["department"],

@@ -13,13 +13,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from chief_of_staff.errors import ChiefOfStaffError
-from chief_of_staff.tinylora.adapter_file import Adapter, AdapterFileError
+from chief_of_staff.tinylora.adapter_file import Adapter, AdapterMismatchError
 from chief_of_staff.tinylora.skeleton import Skeleton
 from chief_of_staff.tinylora.spec import TinyLoraSpec
-
-
-class AdapterMismatchError(AdapterFileError):
-    """The adapter was trained on another base model or skeleton."""
 
 
 class Trainable(nn.Module):

@@ -1,0 +1,146 @@
+"""llama.cpp in this process: one xllamacpp server (llama-server's C++ engine, without its HTTP front end in our
+path) holding the model, its parallel slots and every department's GGUF LoRA adapter.
+
+The only module that imports `xllamacpp`. Requests are llama-server's OpenAI-style bodies; each names the
+adapters it wants with llama-server's per-request `lora` field. Two open llama.cpp bugs shape how we send it:
+
+- an empty `lora` list is treated as absent, which applies every adapter at its load-time scale
+  (ggml-org/llama.cpp#28674): adapters are loaded at scale 0, and every request lists every adapter's id
+  with a scale (0 for all but its own department's);
+- a slot's prompt cache can be reused for a request with other adapters (ggml-org/llama.cpp#26207): with
+  adapters loaded, requests are sent with `cache_prompt: false` and the RAM prompt cache is off, so no KV
+  computed under one adapter answers for another. Without adapters the cache stays on.
+tests/unit/models/test_llamacpp_adapters.py proves neither bites.
+
+xllamacpp always starts llama-server's HTTP listener too, on 127.0.0.1 and a free port; we use it only for
+/tokenize, which its Python API does not expose.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from chief_of_staff.errors import ModelLoadError
+from chief_of_staff.models.gguf_header import GgufHeader, read_header
+
+XLLAMACPP_VERSION = "2026.10.11549"  # pinned in pyproject.toml: the request fields and bugs above are this build's
+QUIET = 0  # llama.cpp log threshold: nothing (our own errors say what failed)
+log = logging.getLogger(__name__)
+
+
+class InsufficientMemoryError(ModelLoadError):
+    """The model and its context would not fit in the memory this machine has free."""
+
+
+@dataclass(frozen=True)
+class EngineAdapter:
+    """A department's adapter as llama.cpp loads it."""
+
+    department: str
+    gguf: Path
+    params: int  # trainable parameters of the TinyLoRA adapter it came from
+
+
+@dataclass(frozen=True)
+class EngineConfig:
+    model: Path
+    context_per_slot: int = 4096  # tokens each parallel answer may use (prompt and answer)
+    parallel: int = 1  # slots: answers generated at once
+    threads: int = 0  # 0: llama.cpp's choice (the physical cores)
+    adapters: tuple[EngineAdapter, ...] = ()
+
+
+def available_memory_bytes() -> int:
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def check_memory(header: GgufHeader, context_tokens: int, available: int | None = None) -> None:
+    """Refuse to start when the weights plus the KV cache exceed the free memory (llama.cpp would be killed)."""
+    needed = header.size_bytes + header.kv_bytes_per_token() * context_tokens
+    available = available_memory_bytes() if available is None else available
+    if needed > available:
+        raise InsufficientMemoryError(
+            f"{header.path.name} needs about {needed / 2**30:.1f} GiB ({header.size_bytes / 2**30:.1f} GiB of "
+            f"weights and {context_tokens:,} tokens of context) and only {available / 2**30:.1f} GiB is free; "
+            "close other programs, lower COS_CONTEXT_SIZE or COS_PARALLEL, or `cos models use embedded`"
+        )
+
+
+class LlamaEngine:
+    """One loaded GGUF with its adapters; thread-safe (llama.cpp schedules parallel requests on its slots)."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        import xllamacpp as xlc
+
+        self.config = config
+        self.header = read_header(config.model)
+        if self.header.file_type != "model":
+            raise ModelLoadError(f"{config.model} is a GGUF {self.header.file_type}, not a model")
+        context = config.context_per_slot * config.parallel
+        check_memory(self.header, context)
+        params = xlc.CommonParams()
+        params.verbosity = QUIET
+        params.model.path = str(config.model)
+        params.n_ctx = context
+        params.n_parallel = config.parallel
+        params.use_jinja = True  # the GGUF's own chat template, as transformers applies it
+        params.warmup = False
+        if config.threads:
+            params.cpuparams.n_threads = params.cpuparams_batch.n_threads = config.threads
+        if config.adapters:
+            params.lora_adapters = [xlc.CommonAdapterLoraInfo(str(a.gguf), 0.0) for a in config.adapters]
+            params.lora_init_without_apply = True
+            params.cache_ram_mib = 0  # llama.cpp#26207: the RAM prompt cache matches tokens, not adapters
+        try:
+            self._server = xlc.Server(params)
+        except RuntimeError as exc:
+            raise ModelLoadError(
+                f"llama.cpp could not load {config.model} ({self.header.architecture}, "
+                f"{self.header.size_bytes / 2**20:.0f} MiB)"
+                + (f" with the adapters {', '.join(str(a.gguf) for a in config.adapters)}" if config.adapters
+                   else "")
+                + ": the file may be damaged or truncated; check it, or `cos models use embedded`"
+            ) from exc
+        self._http = httpx.Client(base_url=self._server.listening_address, timeout=30.0)
+        self._ids = {a.department: i for i, a in enumerate(config.adapters)}
+
+    @property
+    def adapters(self) -> dict[str, EngineAdapter]:
+        return {a.department: a for a in self.config.adapters}
+
+    def request_fields(self, department: str | None) -> dict[str, Any]:
+        """The per-request adapter choice: every loaded adapter's id with a scale, 1 only for `department`'s."""
+        if not self._ids:
+            return {}
+        return {"lora": [{"id": i, "scale": 1.0 if name == department else 0.0} for name, i in self._ids.items()],
+                "cache_prompt": False}  # llama.cpp#26207
+
+    def chat(self, body: dict[str, Any], on_chunk: Callable[[dict[str, Any]], bool]) -> None:
+        """Stream a chat completion; `on_chunk` gets each parsed chunk and returns True to stop."""
+        self._server.handle_chat_completions({**body, "stream": True}, on_chunk)
+
+    def complete(self, body: dict[str, Any]) -> dict[str, Any]:
+        """A non-streaming completion (prompt as text or token ids), as llama-server's /completion answers."""
+        return self._server.handle_completions(body)
+
+    def tokenize(self, text: str) -> list[int]:
+        response = self._http.post("/tokenize", json={"content": text, "add_special": False})
+        response.raise_for_status()
+        return response.json()["tokens"]
+
+    def detokenize(self, tokens: list[int]) -> str:
+        response = self._http.post("/detokenize", json={"tokens": tokens})
+        response.raise_for_status()
+        return response.json()["content"]
+
+    def close(self) -> None:
+        self._http.close()
+
