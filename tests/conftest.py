@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets its own data dir and no user config file; the model cache is shared (it is a cache)."""
-    for var in ("COS_BACKEND", "COS_MODEL", "COS_DEPARTMENTS_PATH", "COS_STRICT_PLUGINS", "COS_MAX_NEW_TOKENS",
+    for var in ("COS_BACKEND", "COS_MODEL", "COS_PARALLEL", "COS_CONTEXT_SIZE", "COS_THREADS", "COS_DEPARTMENTS_PATH", "COS_STRICT_PLUGINS", "COS_MAX_NEW_TOKENS",
                 "COS_OFFLINE", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"):
         monkeypatch.delenv(var, raising=False)  # no test may reach the real Claude API by accident
     monkeypatch.setenv("COS_CONFIG", str(tmp_path / "config.toml"))
@@ -69,6 +69,9 @@ def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture()
 def tiny_settings(tiny_model_dir: Path, monkeypatch: pytest.MonkeyPatch):
+    """The tiny model on the transformers backend: for tests of the graph, CLI and server around the model.
+    llama.cpp's own tests answer on the embedded GGUF (tests/unit/models/test_llamacpp_*.py)."""
+    monkeypatch.setenv("COS_BACKEND", "transformers")
     monkeypatch.setenv("COS_MODEL", str(tiny_model_dir))
     monkeypatch.setenv("COS_MAX_NEW_TOKENS", "12")
     return load_settings()
