@@ -18,7 +18,8 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets its own data dir and no user config file; the model cache is shared (it is a cache)."""
-    for var in ("COS_BACKEND", "COS_MODEL", "COS_PARALLEL", "COS_CONTEXT_SIZE", "COS_THREADS", "COS_DEPARTMENTS_PATH", "COS_STRICT_PLUGINS", "COS_MAX_NEW_TOKENS",
+    for var in ("COS_BACKEND", "COS_MODEL", "COS_PARALLEL", "COS_CONTEXT_SIZE", "COS_THREADS",
+                "COS_DEPARTMENTS_PATH", "COS_STRICT_PLUGINS", "COS_MAX_NEW_TOKENS",
                 "COS_OFFLINE", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"):
         monkeypatch.delenv(var, raising=False)  # no test may reach the real Claude API by accident
     monkeypatch.setenv("COS_CONFIG", str(tmp_path / "config.toml"))
@@ -93,3 +94,48 @@ def departments():
     from chief_of_staff.plugins.discovery import discover_departments
 
     return discover_departments(load_settings()).departments
+
+
+@pytest.fixture(scope="session")
+def embedded_transformers():
+    """The embedded model's transformers form (the safetensors cache setup converts) and its TinyLoRA skeleton."""
+    from chief_of_staff.models.embedded import load_embedded
+    from chief_of_staff.tinylora.skeleton import build_skeleton
+
+    cache_dir = load_settings().cache_dir
+    model, tokenizer, _ = load_embedded(cache_dir)
+    return model, tokenizer, build_skeleton(model, 2, cache_dir)
+
+
+@pytest.fixture(scope="session")
+def make_adapter(embedded_transformers):
+    """make_adapter(department, seed) -> a TinyLoRA adapter of the embedded model with random v (13 parameters,
+    scale 0.05): it moves the answer's log-probabilities by about 1 nat a token and still writes English."""
+    from chief_of_staff.tinylora.adapter_file import Adapter
+    from chief_of_staff.tinylora.spec import TinyLoraSpec
+
+    _, _, skeleton = embedded_transformers
+
+    def make(department: str, seed: int = 0, scale: float = 0.05) -> Adapter:
+        spec = TinyLoraSpec(u=13)
+        v = torch.randn(1, 13, generator=torch.Generator().manual_seed(seed)) * scale  # (groups, u)
+        return Adapter(department, spec, v, skeleton.base_fingerprint, skeleton.fingerprint(spec))
+
+    return make
+
+
+@pytest.fixture()
+def store_adapter(make_adapter, isolated_config: Path):
+    """store_adapter(department, seed) saves an adapter where `cos adapters train` would, returning its path."""
+    from chief_of_staff.tinylora.adapter_file import save_adapter
+    from chief_of_staff.tinylora.store import ADAPTER_FILE
+
+    def store(department: str, seed: int = 0, **changes) -> Path:
+        adapter = make_adapter(department, seed)
+        for key, value in changes.items():
+            setattr(adapter, key, value)
+        path = isolated_config / "data" / "adapters" / department / ADAPTER_FILE
+        save_adapter(adapter, path)
+        return path
+
+    return store

@@ -148,11 +148,16 @@ class SharedSession:
             if not finished:
                 stop.set()
 
+    def wait_idle(self, timeout: float | None = None) -> bool:
+        """Wait until no turn is running; False if one still runs after `timeout` seconds."""
+        with self._idle:
+            return self._idle.wait_for(lambda: self._running == 0, timeout)
+
     def close(self) -> None:
         """Refuse new turns and wait for the running ones (the session's SQLite connection closes next)."""
         with self._idle:
             self.closed = True
-            self._idle.wait_for(lambda: self._running == 0)
+        self.wait_idle()
 
 
 class ThreadLocks:

@@ -63,7 +63,8 @@ def server_url(tiny_model_dir: Path, tmp_path_factory: pytest.TempPathFactory) -
     folder = tmp_path_factory.mktemp("langgraph-dev")  # the server's cwd: it writes .langgraph_api/ there
     env = {k: v for k, v in os.environ.items() if not k.startswith(("COS_", "ANTHROPIC_"))}
     env.update({
-        "COS_BACKEND": "transformers", "COS_MODEL": str(tiny_model_dir), "COS_MAX_NEW_TOKENS": "12", "COS_CONFIG": str(folder / "config.toml"),
+        "COS_BACKEND": "transformers",
+        "COS_MODEL": str(tiny_model_dir), "COS_MAX_NEW_TOKENS": "12", "COS_CONFIG": str(folder / "config.toml"),
         "COS_DATA_DIR": str(folder / "data"),
         "PYTHONPATH": os.pathsep.join(p for p in [str(REPO), env.get("PYTHONPATH", "")] if p),  # this checkout's code
         "LANGGRAPH_CLI_NO_ANALYTICS": "1", "LANGSMITH_TRACING": "false",  # no calls home from a test

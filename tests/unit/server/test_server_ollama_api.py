@@ -105,8 +105,7 @@ def test_a_client_that_leaves_mid_stream_stops_the_turn_and_the_thread_records_i
         with httpx.stream("POST", f"{served.url}/api/chat", json={
                 "model": "cos-content", "messages": [{"role": "user", "content": TASK}]}) as response:
             assert not json.loads(next(response.iter_lines()))["done"]  # the first piece, then hang up
-        with served.shared.lock:  # the turn has ended
-            pass
+        assert served.shared.wait_idle(timeout=30)  # the turn has ended
         graph = served.shared.session.graph
         threads = {c.config["configurable"]["thread_id"] for c in graph.checkpointer.list(None)}
         assert len(threads) == 1

@@ -175,8 +175,7 @@ def test_a_browser_that_leaves_mid_answer_stops_the_turn_and_the_page_shows_it_s
             lines = response.iter_lines()
             thread_id = json.loads(next(lines))["thread_id"]
             assert json.loads(next(lines))["event"] == "token"  # the first piece, then the tab closes
-        with served.shared.lock:  # the turn has ended
-            pass
+        assert served.shared.wait_idle(timeout=30)  # the turn has ended
         page = httpx.get(f"{served.url}/chat/{thread_id}", headers=HTML).text
         assert "[stopped]" in page and "stopped by the user" in page.lower() and ">stopped</span>" in page
         follow_up = chat(served.url, message="And what should I do now?", thread_id=thread_id)
