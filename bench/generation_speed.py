@@ -1,76 +1,148 @@
-"""Generation speed on the embedded model: a 200-token prompt, 64 new tokens, greedy.
+"""Generation speed on the embedded model: a 200-token prompt (one user message), 128 new tokens, greedy, 2 threads.
 
-Side by side in one run: our streaming token loop (TransformersChatModel.token_stream, which yields each
-token's log-probability as it is produced) against transformers' `model.generate` on the same prompt.
-Prints prefill time, tokens per second and the ratio.
+Side by side in one run, alternating, every side producing exactly 128 tokens (no stop token, no repetition
+penalty, the prompt computed afresh each time: llama.cpp's prompt cache is off, as transformers has none):
 
-    .venv/bin/python bench/generation_speed.py [--device auto|cpu|cuda] [--runs 3]
+  transformers    TransformersChatModel.token_stream, our token loop on the transformers backend
+  llamacpp        LlamaCppChatModel.stream, our llama.cpp backend as the graph calls it
+  raw xllamacpp   LlamaEngine.chat with the same body: llama.cpp without langchain or our chunk handling
+  adapter on      llama.cpp with one department's adapter loaded and selected for the request
+  adapter off     the same engine, the adapter loaded but not selected (scale 0)
+
+Prints first-token time and tokens per second (new tokens over the whole call, prefill included) and the ratios
+llamacpp / transformers (goal >= 8x), ours / raw (goal >= 0.9x), adapter / no adapter (goal >= 0.8x).
+
+    .venv/bin/python bench/generation_speed.py [--runs 3] [--new-tokens 128]
 """
 
 from __future__ import annotations
 
 import argparse
 import statistics
+import tempfile
 import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
 
 import torch
+from langchain_core.messages import BaseMessage, HumanMessage
+from random_adapters import export_adapter  # bench/random_adapters.py (scripts run from bench/ have it on sys.path)
 
+from chief_of_staff.models.embedded import EMBEDDED_NAME, embedded_gguf
 from chief_of_staff.models.factory import load_chat_model
+from chief_of_staff.models.llamacpp_chat import LlamaCppChatModel
+from chief_of_staff.models.llamacpp_engine import EngineAdapter, EngineConfig
+from chief_of_staff.models.transformers_chat import TransformersChatModel
 from chief_of_staff.settings import load_settings
 
 PROMPT_TOKENS = 200
-NEW_TOKENS = 64
+THREADS = 2
+Sample = tuple[float, float, int]  # first-token seconds, tokens per second, tokens produced
 
 
-def make_prompt(model) -> torch.Tensor:
+class ExactLengthModel(LlamaCppChatModel):
+    """Our llama.cpp backend, told to ignore the end-of-sequence token and to compute every prompt afresh."""
+
+    def request(self, messages: list[BaseMessage], adapter: str | None, max_new_tokens: int | None,
+                engine: Any = None) -> dict[str, Any]:
+        return {**super().request(messages, adapter, max_new_tokens, engine), "ignore_eos": True,
+                "cache_prompt": False}
+
+
+def make_prompt(transformers_model: TransformersChatModel) -> str:
+    """About 200 tokens of invoices, cut at exactly 200 tokens of SmolLM2's tokenizer."""
+    tokenizer = transformers_model._tokenizer
     text = " ".join(f"Invoice {i} from supplier {i % 7} is due on day {i % 28 + 1}." for i in range(200))
-    ids = model._tokenizer.encode(text, add_special_tokens=False)[:PROMPT_TOKENS]
-    return torch.tensor([ids], device=model._device)  # (1, 200)
+    return tokenizer.decode(tokenizer.encode(text, add_special_tokens=False)[:PROMPT_TOKENS])
 
 
-def ours(model, prompt: torch.Tensor) -> tuple[float, float]:
-    started = time.perf_counter()
-    stream = model.token_stream(prompt, max_new_tokens=NEW_TOKENS)
-    next(stream)
-    first = time.perf_counter() - started
-    count = 1 + sum(1 for _ in stream)
-    return first, count / (time.perf_counter() - started)
+def timed(produce: Callable[[Callable[[int], None]], None]) -> Sample:
+    """Run `produce(on_tokens)`, which calls on_tokens(n) as tokens arrive; (first-token s, tokens/s, tokens)."""
+    started, first, count = time.perf_counter(), [], [0]
+
+    def on_tokens(n: int) -> None:
+        if n and not first:
+            first.append(time.perf_counter() - started)
+        count[0] += n
+
+    produce(on_tokens)
+    return first[0], count[0] / (time.perf_counter() - started), count[0]
 
 
-@torch.inference_mode()
-def generate(model, prompt: torch.Tensor) -> tuple[float, float]:
-    hf = model._model
-    started = time.perf_counter()
-    hf.generate(prompt, max_new_tokens=1, min_new_tokens=1, do_sample=False)
-    first = time.perf_counter() - started
-    started = time.perf_counter()
-    out = hf.generate(prompt, max_new_tokens=NEW_TOKENS, min_new_tokens=NEW_TOKENS, do_sample=False)
-    return first, (out.shape[1] - prompt.shape[1]) / (time.perf_counter() - started)
+def transformers_loop(model: TransformersChatModel, prompt: torch.Tensor, new: int) -> Sample:
+    return timed(lambda on: [on(1) for _ in model.token_stream(prompt, max_new_tokens=new)])
+
+
+def backend_stream(model: LlamaCppChatModel, messages: list[BaseMessage], new: int, adapter: str | None) -> Sample:
+    def produce(on: Callable[[int], None]) -> None:
+        for chunk in model.stream(messages, max_new_tokens=new, adapter=adapter):
+            on(len(chunk.response_metadata.get("logprobs") or []))
+
+    return timed(produce)
+
+
+def raw_engine(model: LlamaCppChatModel, messages: list[BaseMessage], new: int) -> Sample:
+    body = model.request(messages, None, new)
+
+    def produce(on: Callable[[int], None]) -> None:
+        def on_chunk(chunk: dict[str, Any]) -> bool:
+            for choice in chunk.get("choices", []):
+                on(len((choice.get("logprobs") or {}).get("content") or []))
+            return False
+
+        model.engine.chat(body, on_chunk)
+
+    return timed(produce)
+
+
+def llama_model(adapters: tuple[EngineAdapter, ...] = ()) -> ExactLengthModel:
+    config = EngineConfig(embedded_gguf(), context_per_slot=1024, threads=THREADS, adapters=adapters)
+    return ExactLengthModel(config, model_name=EMBEDDED_NAME, repetition_penalty=1.0)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--device", default="auto")
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--new-tokens", type=int, default=128)
     args = parser.parse_args()
-    # No penalty and no stop token, so both sides do exactly the same work: 64 greedy tokens.
-    model = load_chat_model(load_settings(device=args.device, repetition_penalty=1.0))
-    model._stop_ids = set()
-    model._model.generation_config.eos_token_id = None
-    prompt = make_prompt(model)
-    ours(model, prompt), generate(model, prompt)  # warm-up
-    results = {"our token loop": [], "model.generate": []}
-    for _ in range(args.runs):
-        results["our token loop"].append(ours(model, prompt))
-        results["model.generate"].append(generate(model, prompt))
-    print(f"{model.model_name} on {model.device}, threads {torch.get_num_threads()}: prompt {prompt.shape[1]} "
-          f"tokens, {NEW_TOKENS} new tokens, greedy, median of {args.runs}")
-    medians = {}
-    for name, runs in results.items():
-        first = statistics.median(r[0] for r in runs)
-        rate = medians[name] = statistics.median(r[1] for r in runs)
-        print(f"  {name:<16} first token {first * 1000:7.1f} ms   {rate:7.1f} tokens/s")
-    print(f"  ratio ours / generate: {medians['our token loop'] / medians['model.generate']:.2f}x")
+    new = args.new_tokens
+    torch.set_num_threads(THREADS)
+    hf = load_chat_model(load_settings(backend="transformers", model="embedded", device="cpu",
+                                       repetition_penalty=1.0))
+    hf._stop_ids = set()  # no stop token: exactly `new` tokens, as ignore_eos gives llama.cpp
+    text = make_prompt(hf)
+    messages = [HumanMessage(text)]
+    prompt = hf.encode_chat(messages)  # (1, T): the same chat template llama.cpp applies
+    plain = llama_model()
+    folder = tempfile.TemporaryDirectory(prefix="cos-bench-")  # removed at exit
+    adapted = llama_model((export_adapter("security", Path(folder.name)),))
+    sides: dict[str, Callable[[], Sample]] = {
+        "transformers": lambda: transformers_loop(hf, prompt, new),
+        "llamacpp": lambda: backend_stream(plain, messages, new, None),
+        "raw xllamacpp": lambda: raw_engine(plain, messages, new),
+        "adapter on": lambda: backend_stream(adapted, messages, new, "security"),
+        "adapter off": lambda: backend_stream(adapted, messages, new, None),
+    }
+    for side in sides.values():  # warm-up: first forward passes, allocations
+        side()
+    results: dict[str, list[Sample]] = {name: [] for name in sides}
+    for _ in range(args.runs):  # alternate, so drift on a shared machine hits every side alike
+        for name, side in sides.items():
+            results[name].append(side())
+    print(f"{EMBEDDED_NAME}, threads {THREADS}: prompt {prompt.shape[1]} tokens (chat template included), "
+          f"{new} new tokens, greedy, median of {args.runs}")
+    rate = {}
+    for name, samples in results.items():
+        first = statistics.median(s[0] for s in samples)
+        rate[name] = statistics.median(s[1] for s in samples)
+        produced = sorted({s[2] for s in samples})
+        print(f"  {name:<14} first token {first * 1000:7.1f} ms   {rate[name]:7.1f} tokens/s   tokens {produced}")
+    print(f"  llamacpp / transformers   {rate['llamacpp'] / rate['transformers']:6.2f}x  (goal >= 8x)")
+    print(f"  ours / raw xllamacpp      {rate['llamacpp'] / rate['raw xllamacpp']:6.2f}x  (goal >= 0.9x)")
+    print(f"  adapter on / llamacpp     {rate['adapter on'] / rate['llamacpp']:6.2f}x  (goal >= 0.8x)")
+    print(f"  adapter on / adapter off  {rate['adapter on'] / rate['adapter off']:6.2f}x")
+    print(f"  adapter off / llamacpp    {rate['adapter off'] / rate['llamacpp']:6.2f}x")
 
 
 if __name__ == "__main__":

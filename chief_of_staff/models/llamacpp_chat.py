@@ -74,7 +74,7 @@ class LlamaCppChatModel(LocalChatModel):
 
     @property
     def device(self) -> str:
-        return "cpu (llama.cpp)"
+        return "cpu"
 
     @property
     def architecture(self) -> str:
