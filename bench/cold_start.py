@@ -1,7 +1,14 @@
-"""Cold start to first token of `cos ask`: loading the GGUF (dequantised every time) against the safetensors cache.
+"""Cold start to first token of `cos ask`: the llama.cpp backend against the transformers backend.
 
-Runs `cos ask` as a fresh process, alternating the two paths, and times process start -> first answer byte on
-stdout. Prints medians and their ratio measured in this one run.
+Runs `cos ask` as a fresh process (COS_BACKEND=llamacpp, then transformers, alternating) and times process start
+-> first answer byte on stdout; prints medians and their ratio (goal for llama.cpp: <= 3 s). Then a breakdown
+of one cold start in another fresh process, each part timed after the one before: python start and
+`import chief_of_staff.cli`, import torch, import transformers, import langgraph, loading the routing embedder,
+loading the llama.cpp model, and its first token on the task. A part already imported by an earlier one
+shows as ~0 s: the earlier part paid for it.
+
+Data directory and config are throw-away (no adapters, offline: no turn calls Claude); the model cache is the
+user's (transformers reads the embedded model's converted cache).
 
     .venv/bin/python bench/cold_start.py [--runs 3]
 """
@@ -9,43 +16,110 @@ stdout. Prints medians and their ratio measured in this one run.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 COS = str(Path(sys.executable).with_name("cos"))
 TASK = "Is an email asking for our bank password a phishing attempt?"
+BACKENDS = ("llamacpp", "transformers")
 
 
-def time_to_first_token(use_cache: bool) -> float:
-    env = {**os.environ, "COS_USE_MODEL_CACHE": "1" if use_cache else "0", "COS_MAX_NEW_TOKENS": "8"}
+def bench_env(backend: str, root: Path) -> dict[str, str]:
+    return {**os.environ, "COS_BACKEND": backend, "COS_MODEL": "embedded", "COS_MAX_NEW_TOKENS": "8",
+            "COS_OFFLINE": "1", "COS_DATA_DIR": str(root / "data"), "COS_CONFIG": str(root / "config.toml")}
+
+
+def time_to_first_token(backend: str, root: Path) -> float:
     started = time.perf_counter()
-    proc = subprocess.Popen([COS, "ask", TASK], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, env=env)
+    proc = subprocess.Popen([COS, "ask", TASK], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env=bench_env(backend, root))
     first = proc.stdout.read(1)
     elapsed = time.perf_counter() - started
-    proc.communicate()
+    _, stderr = proc.communicate()
     if not first or proc.returncode:
-        raise SystemExit(f"cos ask failed (exit {proc.returncode})")
+        raise SystemExit(f"cos ask on {backend} failed (exit {proc.returncode}): {stderr.decode()[-2000:]}")
     return elapsed
+
+
+def breakdown_child(started: float) -> None:
+    """Run in the fresh process: time each part of a cold start, print {part: seconds} as JSON."""
+    parts: dict[str, float] = {}
+    mark = [started]
+
+    def lap(name: str) -> None:
+        now = time.time()
+        parts[name] = now - mark[0]
+        mark[0] = now
+
+    import chief_of_staff.cli  # noqa: F401 - timed: what `cos` imports before any command runs
+    lap("python start + import chief_of_staff.cli")
+    import torch  # noqa: F401
+    lap("import torch")
+    import transformers  # noqa: F401
+    lap("import transformers")
+    import langgraph.graph  # noqa: F401
+    lap("import langgraph")
+    from chief_of_staff.models.embedder import load_embedder
+    from chief_of_staff.settings import load_settings
+
+    settings = load_settings()
+    load_embedder(settings.cache_dir)
+    lap("load the routing embedder")
+    from langchain_core.messages import HumanMessage
+
+    from chief_of_staff.models.factory import load_chat_model
+
+    model = load_chat_model(settings)
+    lap("load the llama.cpp model")
+    for chunk in model.stream([HumanMessage(TASK)], max_new_tokens=8):
+        if chunk.content:
+            break
+    lap("first token")
+    print(json.dumps(parts))
+
+
+def breakdown(root: Path) -> dict[str, float]:
+    env = bench_env("llamacpp", root)
+    started = time.time()  # wall clock: the child compares its own time.time() against it
+    out = subprocess.run([sys.executable, __file__, "--child", repr(started)], env=env, capture_output=True,
+                         text=True)
+    if out.returncode:
+        raise SystemExit(f"the breakdown process failed: {out.stderr[-2000:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--child", type=float, help=argparse.SUPPRESS)  # internal: the breakdown's process
     args = parser.parse_args()
-    time_to_first_token(True)  # make sure the cache exists and the OS file cache is warm for both
-    gguf, cache = [], []
+    if args.child is not None:
+        breakdown_child(args.child)
+        return
+    root = Path(tempfile.mkdtemp(prefix="cos-bench-"))
+    for backend in BACKENDS:  # warm the OS file cache and the model cache for both
+        time_to_first_token(backend, root)
+    runs: dict[str, list[float]] = {b: [] for b in BACKENDS}
     for _ in range(args.runs):
-        gguf.append(time_to_first_token(False))
-        cache.append(time_to_first_token(True))
-    g, c = statistics.median(gguf), statistics.median(cache)
+        for backend in BACKENDS:
+            runs[backend].append(time_to_first_token(backend, root))
+    parts = breakdown(root)
+    median = {b: statistics.median(r) for b, r in runs.items()}
     print(f"cold start to first token, median of {args.runs} (cos ask as a new process)")
-    print(f"  GGUF (dequantise every start): {g:6.2f} s   runs: {', '.join(f'{x:.2f}' for x in gguf)}")
-    print(f"  safetensors cache:             {c:6.2f} s   runs: {', '.join(f'{x:.2f}' for x in cache)}")
-    print(f"  ratio GGUF / cache:            {g / c:6.2f}x")
+    for backend, r in runs.items():
+        print(f"  {backend:<13} {median[backend]:6.2f} s   runs: {', '.join(f'{x:.2f}' for x in r)}")
+    print(f"  ratio transformers / llamacpp: {median['transformers'] / median['llamacpp']:.2f}x   "
+          f"(goal llamacpp <= 3 s)")
+    print("one cold start on llamacpp, part by part (a fresh process)")
+    for name, seconds in parts.items():
+        print(f"  {name:<42} {seconds:6.2f} s")
+    print(f"  {'total':<42} {sum(parts.values()):6.2f} s")
 
 
 if __name__ == "__main__":

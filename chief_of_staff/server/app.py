@@ -17,8 +17,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -31,6 +31,7 @@ from fastapi.staticfiles import StaticFiles
 from chief_of_staff.errors import ChiefOfStaffError
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.server.security import check_bind, secure
+from chief_of_staff.server.turn_slots import AdapterWatch, ThreadLocks, acquired
 from chief_of_staff.session import Session, open_session
 from chief_of_staff.settings import Settings
 from chief_of_staff.threads import new_thread_id
@@ -87,7 +88,7 @@ class SharedSession:
         """One turn (blocking: call it from a worker thread). None when `stop` was set before the turn began (its
         client left while it waited for its thread or a slot): nothing was recorded."""
         thread_id = turn.thread_id or new_thread_id()
-        with self._threads.holding(thread_id, stop) as ready, _acquired(self._slots, stop) as slot:
+        with self._threads.holding(thread_id, stop) as ready, acquired(self._slots, stop) as slot:
             if not (ready and slot):
                 return None
             with self._idle:
@@ -158,81 +159,6 @@ class SharedSession:
         with self._idle:
             self.closed = True
         self.wait_idle()
-
-
-class ThreadLocks:
-    """One lock per thread id, kept only while some turn holds or waits for it."""
-
-    def __init__(self) -> None:
-        self._guard = threading.Lock()
-        self._locks: dict[str, list] = {}  # thread id -> [lock, turns holding or waiting]
-
-    @contextmanager
-    def holding(self, thread_id: str, stop: threading.Event) -> Iterator[bool]:
-        with self._guard:
-            entry = self._locks.setdefault(thread_id, [threading.Lock(), 0])
-            entry[1] += 1
-        try:
-            with _acquired(entry[0], stop) as ready:
-                yield ready
-        finally:
-            with self._guard:
-                entry[1] -= 1
-                if entry[1] == 0:
-                    del self._locks[thread_id]
-
-
-@contextmanager
-def _acquired(lock, stop: threading.Event) -> Iterator[bool]:
-    """Hold `lock` (a Lock or Semaphore) unless `stop` is set first; yields whether it is held."""
-    while not lock.acquire(timeout=0.05):
-        if stop.is_set():
-            yield False
-            return
-    try:
-        yield not stop.is_set()
-    finally:
-        lock.release()
-
-
-class AdapterWatch:
-    """Reloads llama.cpp's engine when a department's adapter file appears, changes or goes (between turns)."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-        self._lock = threading.Lock()
-        self._seen = self._signature()
-
-    def _signature(self) -> tuple:
-        from chief_of_staff.tinylora.store import AdapterStore
-
-        store = AdapterStore.in_data_dir(self.session.settings.data_dir)
-        found = []
-        for name, department in self.session.registry.departments.items():
-            path = store.find(department)
-            if path is not None:
-                stat = path.stat()
-                found.append((name, str(path), stat.st_mtime_ns, stat.st_size))
-        return tuple(found)
-
-    def refresh(self) -> None:
-        from chief_of_staff.models.factory import engine_config
-        from chief_of_staff.models.llamacpp_chat import LlamaCppChatModel
-
-        model = self.session.context.chat_model
-        if not isinstance(model, LlamaCppChatModel):
-            return
-        with self._lock:
-            now = self._signature()
-            if now == self._seen:
-                return
-            config = engine_config(self.session.settings, self.session.registry.departments,
-                                   model.engine.config.parallel)
-            if config.adapters != model.engine.config.adapters:
-                log.info("adapters changed: reloading llama.cpp with %s",
-                         ", ".join(a.department for a in config.adapters) or "none")
-                model.reload(config)
-            self._seen = now
 
 
 def shared(request: Request) -> SharedSession:
