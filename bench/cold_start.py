@@ -2,10 +2,10 @@
 
 Runs `cos ask` as a fresh process (COS_BACKEND=llamacpp, then transformers, alternating) and times process start
 -> first answer byte on stdout; prints medians and their ratio (goal for llama.cpp: <= 3 s). Then a breakdown
-of one cold start in another fresh process, each part timed after the one before: python start and
-`import chief_of_staff.cli`, import torch, import transformers, import langgraph, loading the routing embedder,
-loading the llama.cpp model, and its first token on the task. A part already imported by an earlier one
-shows as ~0 s: the earlier part paid for it.
+of one cold start in another fresh process, each part timed after the one before: python start, import torch,
+import transformers, import langgraph, the rest of `import chief_of_staff.cli`, loading the routing embedder,
+loading the llama.cpp model, and its first token on the task; and which of those libraries
+`import chief_of_staff.cli` alone pulls in (a library it imports is paid by every `cos` command).
 
 Data directory and config are throw-away (no adapters, offline: no turn calls Claude); the model cache is the
 user's (transformers reads the embedded model's converted cache).
@@ -57,14 +57,15 @@ def breakdown_child(started: float) -> None:
         parts[name] = now - mark[0]
         mark[0] = now
 
-    import chief_of_staff.cli  # noqa: F401 - timed: what `cos` imports before any command runs
-    lap("python start + import chief_of_staff.cli")
+    lap("python start")
     import torch  # noqa: F401
     lap("import torch")
     import transformers  # noqa: F401
     lap("import transformers")
     import langgraph.graph  # noqa: F401
     lap("import langgraph")
+    import chief_of_staff.cli  # noqa: F401 - what `cos` imports before any command runs
+    lap("import chief_of_staff.cli (the rest)")
     from chief_of_staff.models.embedder import load_embedder
     from chief_of_staff.settings import load_settings
 
@@ -78,10 +79,18 @@ def breakdown_child(started: float) -> None:
     model = load_chat_model(settings)
     lap("load the llama.cpp model")
     for chunk in model.stream([HumanMessage(TASK)], max_new_tokens=8):
-        if chunk.content:
-            break
-    lap("first token")
+        if chunk.content and "first token" not in parts:
+            lap("first token")  # then drain: llama.cpp's worker thread must end before the process does
     print(json.dumps(parts))
+
+
+def cli_imports(root: Path) -> list[str]:
+    """Which heavy libraries `import chief_of_staff.cli` alone pulls in (each costs every `cos` command)."""
+    code = ("import sys, chief_of_staff.cli; "
+            "print(' '.join(m for m in ('torch', 'transformers', 'langgraph', 'xllamacpp') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], env=bench_env("llamacpp", root), capture_output=True,
+                         text=True, check=True)
+    return out.stdout.split()
 
 
 def breakdown(root: Path) -> dict[str, float]:
@@ -110,6 +119,7 @@ def main() -> None:
         for backend in BACKENDS:
             runs[backend].append(time_to_first_token(backend, root))
     parts = breakdown(root)
+    heavy = cli_imports(root)
     median = {b: statistics.median(r) for b, r in runs.items()}
     print(f"cold start to first token, median of {args.runs} (cos ask as a new process)")
     for backend, r in runs.items():
@@ -120,6 +130,7 @@ def main() -> None:
     for name, seconds in parts.items():
         print(f"  {name:<42} {seconds:6.2f} s")
     print(f"  {'total':<42} {sum(parts.values()):6.2f} s")
+    print(f"  import chief_of_staff.cli alone loads: {', '.join(heavy) or 'none of torch, transformers, langgraph'}")
 
 
 if __name__ == "__main__":

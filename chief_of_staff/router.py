@@ -19,7 +19,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-import torch
+import numpy as np
 
 from chief_of_staff.plugins.manifest import Department
 
@@ -35,7 +35,7 @@ SEMANTIC_TOP_K = 5
 KEYWORD_WEIGHT = 0.35
 SEMANTIC_WEIGHT = 0.7
 
-Embed = Callable[[list[str]], torch.Tensor]  # texts -> (N, D) unit vectors
+Embed = Callable[[list[str]], np.ndarray]  # texts -> (N, D) unit vectors
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import datetime as dt
 import logging
 import math
 import sqlite3
+import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,13 +54,35 @@ class Escalation:
         return self.thresholds.get(department.name, department.manifest.tiers.confidence_threshold)
 
 
-def load_escalation(settings: Settings, departments: Sequence[Department] = ()) -> Escalation:
-    """Price table, ledger, calibrated thresholds and (unless offline) the Claude client."""
-    from chief_of_staff.models.claude import ClaudeClient
+class DeferredClaudeClient:
+    """The Claude client (models/claude.py), built on first use. Importing the anthropic SDK costs about 1.4 s of
+    every start on 2 cores, and most turns never escalate; attribute lookups go to the real client."""
 
-    client = None if settings.offline else ClaudeClient(timeout_s=settings.claude_timeout_s,
-                                                        max_retries=settings.claude_max_retries,
-                                                        max_wait_s=settings.claude_timeout_s)
+    def __init__(self, timeout_s: float, max_retries: int, max_wait_s: float) -> None:
+        self._options = {"timeout_s": timeout_s, "max_retries": max_retries, "max_wait_s": max_wait_s}
+        self._client = None
+        self._lock = threading.Lock()
+
+    @property
+    def longest_call_s(self) -> float:
+        """ClaudeClient.longest_call_s without building it: every attempt timing out, every wait at its longest."""
+        o = self._options
+        return (o["max_retries"] + 1) * o["timeout_s"] + o["max_retries"] * o["max_wait_s"]
+
+    def __getattr__(self, name: str) -> Any:
+        with self._lock:
+            if self._client is None:
+                from chief_of_staff.models.claude import ClaudeClient
+
+                self._client = ClaudeClient(**self._options)
+        return getattr(self._client, name)
+
+
+def load_escalation(settings: Settings, departments: Sequence[Department] = ()) -> Escalation:
+    """Price table, ledger, calibrated thresholds and (unless offline) the Claude client, built on first use."""
+    client = None if settings.offline else DeferredClaudeClient(timeout_s=settings.claude_timeout_s,
+                                                                max_retries=settings.claude_max_retries,
+                                                                max_wait_s=settings.claude_timeout_s)
     thresholds = {}
     for department in departments:
         calibration = load_calibration(settings.data_dir, department.name)

