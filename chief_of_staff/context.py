@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 from chief_of_staff.escalation.escalate import Escalation
 from chief_of_staff.models.base import LocalChatModel
@@ -16,7 +17,9 @@ from chief_of_staff.plugins.discovery import Registry, discover_departments
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.router import Router
 from chief_of_staff.settings import Settings
-from chief_of_staff.tinylora.layer import AdapterBank
+
+if TYPE_CHECKING:
+    from chief_of_staff.tinylora.layer import AdapterBank  # torch: only the transformers backend loads it
 
 
 @dataclass(frozen=True)
@@ -53,12 +56,11 @@ def load_router(settings: Settings, registry: Registry) -> Router:
 
 def load_adapters(settings: Settings, chat_model: LocalChatModel, registry: Registry) -> AdapterBank | None:
     """Every department's adapter on the in-process model; None on a backend that runs elsewhere (Ollama)."""
-    from chief_of_staff.models.transformers_chat import TransformersChatModel  # llama.cpp: adapters in its engine
+    if chat_model._llm_type != "transformers":  # llama.cpp holds its adapters in its engine; Ollama elsewhere
+        return None
     from chief_of_staff.tinylora.runtime import bank_for, load_department_adapters
     from chief_of_staff.tinylora.store import AdapterStore
 
-    if not isinstance(chat_model, TransformersChatModel):
-        return None
     store = AdapterStore.in_data_dir(settings.data_dir)
     if not any(store.find(d) for d in registry.departments.values()):
         attached = getattr(chat_model.hf_model, "_tinylora_bank", None)

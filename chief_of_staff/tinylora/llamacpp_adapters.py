@@ -38,8 +38,6 @@ def _transformers_form(settings: Settings):
 
 def served_fingerprint(settings: Settings, gguf: Path) -> str:
     """The base fingerprint of the served GGUF's weights, cached by path, size and modification time."""
-    from chief_of_staff.tinylora.skeleton import base_fingerprint
-
     stat = gguf.stat()
     key = f"{gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}"
     path = settings.cache_dir / "tinylora" / FINGERPRINTS
@@ -48,6 +46,8 @@ def served_fingerprint(settings: Settings, gguf: Path) -> str:
     except (OSError, json.JSONDecodeError):
         known = {}
     if key not in known:
+        from chief_of_staff.tinylora.skeleton import base_fingerprint  # torch: only the first time
+
         known[key] = base_fingerprint(_transformers_form(settings))
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_suffix(".tmp")

@@ -41,3 +41,18 @@ def test_chat_answers_on_llamacpp():
     result = runner.invoke(app, ["chat", "--new"], input="Write a tweet about our new menu\n/quit\n")
     assert result.exit_code == 0, result.output
     assert "SmolLM2-135M-Instruct on llamacpp" in result.stderr and "12 tokens" in result.stderr
+
+
+def test_answering_on_llamacpp_never_imports_torch_once_adapters_are_exported(store_adapter):
+    """Generation and routing run without torch; only exporting a new adapter needs it (once, then cached)."""
+    import subprocess
+    import sys
+
+    store_adapter("content", seed=0)
+    ask = ["ask", "--json", "-d", "content", "Write a post about our sourdough"]
+    assert runner.invoke(app, ask).exit_code == 0  # exports the adapter (torch, once)
+    blocked = ("import sys; sys.modules['torch'] = None; sys.modules['transformers'] = None; "
+               f"sys.argv = ['cos', *{ask!r}]; from chief_of_staff.cli import main; main()")
+    result = subprocess.run([sys.executable, "-c", blocked], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["adapter"] == {"department": "content", "params": 13}
