@@ -7,10 +7,11 @@ adapters it wants with llama-server's per-request `lora` field. Two open llama.c
 - an empty `lora` list is treated as absent, which applies every adapter at its load-time scale
   (ggml-org/llama.cpp#28674): adapters are loaded at scale 0, and every request lists every adapter's id
   with a scale (0 for all but its own department's);
-- a slot's prompt cache can be reused for a request with other adapters (ggml-org/llama.cpp#26207): with
-  adapters loaded, requests are sent with `cache_prompt: false` and the RAM prompt cache is off, so no KV
-  computed under one adapter answers for another. Without adapters the cache stays on.
-tests/unit/models/test_llamacpp_adapters.py proves neither bites.
+- a prompt cached in RAM under one adapter is restored for another (ggml-org/llama.cpp#26207): its cache
+  is keyed by tokens only. With adapters loaded the RAM prompt cache is off. A slot's own cache stays on:
+  llama.cpp clears it when the next request's adapters differ, so a department's next turn still reuses
+  its system prompt.
+tests/unit/tinylora/test_gguf_lora.py proves neither bites, and that #26207 does with the RAM cache on.
 
 xllamacpp always starts llama-server's HTTP listener too, on 127.0.0.1 and a free port; we use it only for
 /tokenize, which its Python API does not expose.
@@ -30,6 +31,7 @@ from chief_of_staff.errors import ModelLoadError
 from chief_of_staff.models.gguf_header import GgufHeader, read_header
 
 XLLAMACPP_VERSION = "2026.10.11549"  # pinned in pyproject.toml: the request fields and bugs above are this build's
+RAM_PROMPT_CACHE_WITH_ADAPTERS_MIB: int | None = 0  # llama.cpp#26207; None keeps llama.cpp's default (8 GiB)
 QUIET = 0  # llama.cpp log threshold: nothing (our own errors say what failed)
 log = logging.getLogger(__name__)
 
@@ -98,7 +100,8 @@ class LlamaEngine:
         if config.adapters:
             params.lora_adapters = [xlc.CommonAdapterLoraInfo(str(a.gguf), 0.0) for a in config.adapters]
             params.lora_init_without_apply = True
-            params.cache_ram_mib = 0  # llama.cpp#26207: the RAM prompt cache matches tokens, not adapters
+            if RAM_PROMPT_CACHE_WITH_ADAPTERS_MIB is not None:
+                params.cache_ram_mib = RAM_PROMPT_CACHE_WITH_ADAPTERS_MIB
         try:
             self._server = xlc.Server(params)
         except RuntimeError as exc:
@@ -120,8 +123,7 @@ class LlamaEngine:
         """The per-request adapter choice: every loaded adapter's id with a scale, 1 only for `department`'s."""
         if not self._ids:
             return {}
-        return {"lora": [{"id": i, "scale": 1.0 if name == department else 0.0} for name, i in self._ids.items()],
-                "cache_prompt": False}  # llama.cpp#26207
+        return {"lora": [{"id": i, "scale": 1.0 if name == department else 0.0} for name, i in self._ids.items()]}
 
     def chat(self, body: dict[str, Any], on_chunk: Callable[[dict[str, Any]], bool]) -> None:
         """Stream a chat completion; `on_chunk` gets each parsed chunk and returns True to stop."""

@@ -114,8 +114,8 @@ def engines(exports):
             "parallel": engine("content", "security", parallel=3)}
 
 
-def answer(engine: LlamaEngine, department: str | None) -> tuple[str, list[float]]:
-    body = {"messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": TASK}],
+def answer(engine: LlamaEngine, department: str | None, task: str = TASK) -> tuple[str, list[float]]:
+    body = {"messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": task}],
             "max_tokens": NEW, "temperature": 0, "logprobs": True, **engine.request_fields(department)}
     pieces, logprobs = [], []
 
@@ -135,9 +135,9 @@ def same(a: tuple[str, list[float]], b: tuple[str, list[float]]) -> bool:
 
 def test_every_request_names_every_adapter_never_an_empty_list(engines):
     fields = engines["both"].request_fields(None)
-    assert fields["lora"] == [{"id": 0, "scale": 0.0}, {"id": 1, "scale": 0.0}] and fields["cache_prompt"] is False
+    assert fields == {"lora": [{"id": 0, "scale": 0.0}, {"id": 1, "scale": 0.0}]}
     assert engines["both"].request_fields("security")["lora"][1] == {"id": 1, "scale": 1.0}
-    assert engines["none"].request_fields("content") == {}, "no adapters: llama.cpp's prompt cache stays on"
+    assert engines["none"].request_fields("content") == {}
 
 
 def test_a_department_without_an_adapter_answers_as_the_base_model(engines):
@@ -145,6 +145,14 @@ def test_a_department_without_an_adapter_answers_as_the_base_model(engines):
     base = answer(engines["none"], None)
     assert same(answer(engines["both"], None), base)
     assert same(answer(engines["both"], "general"), base)
+    for absent in ({}, {"lora": []}):  # what we never send; adapters loaded at scale 0 keep even that safe
+        engine = engines["both"]
+        original = engine.request_fields
+        engine.request_fields = lambda department, fields=absent: fields
+        try:
+            assert same(answer(engine, "content"), base), absent
+        finally:
+            engine.request_fields = original
 
 
 def test_each_department_gets_its_own_adapter(engines):
@@ -154,12 +162,37 @@ def test_each_department_gets_its_own_adapter(engines):
     assert not same(answer(engines["both"], "security"), content)
 
 
-def test_the_prompt_cache_never_carries_one_adapters_answer_into_anothers(engines):
-    """llama.cpp#26207: the same prompt after another adapter's request must not reuse that request's KV."""
-    expected = {None: answer(engines["none"], None), "content": answer(engines["content"], "content")}
-    expected["security"] = answer(engines["both"], "security")
-    for department in [None, "content", None, "content", "security", "content", "security", None]:
-        assert same(answer(engines["both"], department), expected[department]), department
+OTHER_TASK = "Write a post about our cinnamon buns."
+CACHE_SEQUENCE = [(TASK, None), (OTHER_TASK, "content"), (TASK, "content"), (OTHER_TASK, None), (TASK, None),
+                  (TASK, "security"), (OTHER_TASK, "security"), (OTHER_TASK, "content"), (TASK, "content")]
+
+
+def wrong_answers_after_other_adapters(exports) -> list[tuple[str, str | None]]:
+    """Two tasks asked in turn with changing adapters on one slot, each against the same request on a fresh
+    engine: which came back different."""
+    def fresh(department: str | None, task: str) -> tuple[str, list[float]]:
+        names = ("content", "security")
+        adapters = tuple(EngineAdapter(n, exports[n], 13) for n in names)
+        engine = LlamaEngine(EngineConfig(embedded_gguf(), context_per_slot=512, threads=2, adapters=adapters))
+        return answer(engine, department, task)
+
+    expected = {(task, d): fresh(d, task) for task in (TASK, OTHER_TASK) for d in (None, "content", "security")}
+    adapters = (EngineAdapter("content", exports["content"], 13), EngineAdapter("security", exports["security"], 13))
+    engine = LlamaEngine(EngineConfig(embedded_gguf(), context_per_slot=512, threads=2, adapters=adapters))
+    return [(task[-12:], d) for task, d in CACHE_SEQUENCE if not same(answer(engine, d, task), expected[(task, d)])]
+
+
+def test_no_cached_prompt_of_one_adapter_answers_for_another(exports):
+    """llama.cpp#26207: a prompt cached in RAM under one adapter is restored for another."""
+    assert wrong_answers_after_other_adapters(exports) == []
+
+
+def test_llamacpp_26207_bites_with_the_ram_prompt_cache_on(exports, monkeypatch):
+    """Why the RAM prompt cache is off with adapters: on, the same sequence answers with the wrong adapter."""
+    from chief_of_staff.models import llamacpp_engine
+
+    monkeypatch.setattr(llamacpp_engine, "RAM_PROMPT_CACHE_WITH_ADAPTERS_MIB", None)
+    assert wrong_answers_after_other_adapters(exports), "fixed upstream? then the RAM cache can come back on"
 
 
 def test_parallel_requests_with_different_adapters_answer_as_they_would_alone(engines):
