@@ -1,9 +1,11 @@
-"""`cos serve` benchmark on the embedded model with llama.cpp, 4 parallel slots and 4 departments' adapters, in one
-process (the app in a uvicorn thread), side by side:
+"""`cos serve` benchmark on the embedded model with llama.cpp, 4 parallel slots and 4 departments' adapters, side
+by side:
 
-- time to the first streamed token of the same prompt through the HTTP API (`/api/chat`, streaming NDJSON, httpx)
+- time to the first streamed token (the app in a uvicorn thread of this process) of the same prompt through the HTTP API (`/api/chat`, streaming NDJSON, httpx)
   against the CLI's own path (`run_turn` on the same loaded session, which `cos ask` calls), as a ratio;
-- requests per second of short answers (`/api/chat`, stream false, num_predict 16), alternating in rounds:
+- requests per second of short answers (`/api/chat`, stream false, num_predict 16, every task different) from
+  client threads here to `cos serve` in its own process, after the same load on a llama.cpp engine directly
+  (no HTTP, no graph, no server running: llama.cpp's ceiling on this machine), each in alternating rounds:
   1 client on one department; 4 clients on one department (goal >= 2.5x of 1 client); 4 clients each on its
   own department, so each request selects another adapter (goal >= 1.5x of 1 client).
 
@@ -26,6 +28,7 @@ from pathlib import Path
 import httpx
 import uvicorn
 from random_adapters import DEPARTMENTS, store_adapters, use_isolated_env  # bench/random_adapters.py
+from serve_process import cos_serve  # bench/serve_process.py
 
 from chief_of_staff.server.app import SharedSession, server_config
 from chief_of_staff.settings import load_settings
@@ -59,9 +62,35 @@ def first_token_http(client: httpx.Client) -> float:
     return first
 
 
-def chat_body(department: str) -> dict:
+def chat_body(department: str, n: int) -> dict:
+    """A short task, numbered so that no two requests share more than the department's system prompt (a real
+    client's tasks differ; the same task every time would be answered from llama.cpp's prompt cache)."""
     return {"model": f"cos-{department}", "stream": False, "options": {"num_predict": 16},
-            "messages": [{"role": "user", "content": SHORT_TASK}]}
+            "messages": [{"role": "user", "content": f"{SHORT_TASK} (note {n})"}]}
+
+
+def engine_requests_per_second(engine, prompts: dict[str, str], departments: list[str], seconds: float) -> float:
+    """The same load on a llama.cpp engine directly, without HTTP or the graph: llama.cpp's ceiling here."""
+    done, deadline, lock = [0], time.perf_counter() + seconds, threading.Lock()
+
+    def client(k: int, department: str) -> None:
+        n = 1000 * k
+        while time.perf_counter() < deadline:
+            n += 1
+            body = {"messages": [{"role": "system", "content": prompts[department]},
+                                 {"role": "user", "content": f"{SHORT_TASK} (note {n})"}],
+                    "max_tokens": 16, "temperature": 0, "logprobs": True, **engine.request_fields(department)}
+            engine.chat(body, lambda chunk: False)
+            with lock:
+                done[0] += 1
+
+    started = time.perf_counter()
+    workers = [threading.Thread(target=client, args=(k, d)) for k, d in enumerate(departments)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join()
+    return done[0] / (time.perf_counter() - started)
 
 
 def requests_per_second(url: str, departments: list[str], seconds: float, tokens: list[tuple[int, int]]) -> float:
@@ -70,10 +99,12 @@ def requests_per_second(url: str, departments: list[str], seconds: float, tokens
     done, deadline = [0], time.perf_counter() + seconds
     lock = threading.Lock()
 
-    def client(department: str) -> None:
+    def client(k: int, department: str) -> None:
+        n = 1000 * k
         with httpx.Client(base_url=url, timeout=300) as http:
             while time.perf_counter() < deadline:
-                response = http.post("/api/chat", json=chat_body(department))
+                n += 1
+                response = http.post("/api/chat", json=chat_body(department, n))
                 response.raise_for_status()
                 answer = response.json()
                 with lock:
@@ -81,7 +112,7 @@ def requests_per_second(url: str, departments: list[str], seconds: float, tokens
                     tokens.append((answer.get("prompt_eval_count", 0), answer.get("eval_count", 0)))
 
     started = time.perf_counter()
-    workers = [threading.Thread(target=client, args=(d,)) for d in departments]
+    workers = [threading.Thread(target=client, args=(k, d)) for k, d in enumerate(departments)]
     for w in workers:
         w.start()
     for w in workers:
@@ -119,18 +150,26 @@ def main() -> None:
         for _ in range(args.ttft_rounds):  # alternate, so drift on a shared machine hits both alike
             cli.append(first_token_cli(shared))
             http.append(first_token_http(client))
+    server.should_exit = True
+    thread.join(timeout=30)
+    engine = shared.session.context.chat_model.engine  # stays loaded: the ceiling below is measured on it
+    prompts = {d: shared.departments[d].system_prompt for d in DEPARTMENTS}
     scenarios = {
         "1 client, security": ["security"],
         "4 clients, security": ["security"] * 4,
         "4 clients, 4 departments": list(DEPARTMENTS),
     }
     rates: dict[str, list[float]] = {name: [] for name in scenarios}
+    engine_rates: dict[str, list[float]] = {name: [] for name in scenarios}
     tokens: list[tuple[int, int]] = []
-    for _ in range(args.rounds):
+    for _ in range(args.rounds):  # the engine alone first: an idle server's threads would still share the cores
         for name, departments in scenarios.items():
-            rates[name].append(requests_per_second(url, departments, args.seconds, tokens))
-    server.should_exit = True
-    thread.join(timeout=30)
+            engine_rates[name].append(engine_requests_per_second(engine, prompts, departments, args.seconds))
+    del engine, shared
+    with cos_serve(dict(os.environ)) as (served_url, _):  # its own process, as real clients see it
+        for _ in range(args.rounds):
+            for name, departments in scenarios.items():
+                rates[name].append(requests_per_second(served_url, departments, args.seconds, tokens))
 
     cli_s, http_s = statistics.median(cli), statistics.median(http)
     print(f"llama.cpp, {PARALLEL} slots, adapters loaded: {', '.join(loaded) or 'none'}")
@@ -146,6 +185,13 @@ def main() -> None:
     one = median["1 client, security"]
     print(f"  4 clients, one department / 1 client   {median['4 clients, security'] / one:5.2f}x  (goal >= 2.5x)")
     print(f"  4 clients, 4 departments / 1 client    {median['4 clients, 4 departments'] / one:5.2f}x  (goal >= 1.5x)")
+    print("the same load on llama.cpp's engine directly (no HTTP, no graph), requests per second")
+    engine = {name: statistics.median(r) for name, r in engine_rates.items()}
+    for name, r in engine_rates.items():
+        print(f"  {name:<26} {engine[name]:6.2f}   rounds: {', '.join(f'{x:.2f}' for x in r)}")
+    one = engine["1 client, security"]
+    print(f"  4 clients, one department / 1 client   {engine['4 clients, security'] / one:5.2f}x")
+    print(f"  4 clients, 4 departments / 1 client    {engine['4 clients, 4 departments'] / one:5.2f}x")
 
 
 if __name__ == "__main__":

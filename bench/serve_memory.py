@@ -14,67 +14,28 @@ from __future__ import annotations
 
 import argparse
 import os
-import socket
 import statistics
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
 import psutil
 from random_adapters import DEPARTMENTS, isolated_env, store_adapters  # bench/random_adapters.py
+from serve_process import cos_serve, tree_rss  # bench/serve_process.py
 
-COS = str(Path(sys.executable).with_name("cos"))
 MIB = 2**20
 Sample = tuple[float, float, bool]  # RSS in MiB after start, after one answer; whether it used an adapter
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def tree_rss(proc: psutil.Process) -> int:
-    return sum(p.memory_info().rss for p in [proc, *proc.children(recursive=True)])
-
-
-def wait_ready(http: httpx.Client, server: subprocess.Popen, timeout: float = 180) -> None:
-    deadline = time.perf_counter() + timeout
-    while time.perf_counter() < deadline:
-        if server.poll() is not None:
-            raise SystemExit(f"cos serve exited ({server.returncode}): {server.stderr.read().decode()[-2000:]}")
-        try:
-            http.get("/api/tags").raise_for_status()
-            return
-        except httpx.TransportError:
-            time.sleep(0.2)
-    raise SystemExit(f"cos serve did not answer within {timeout:.0f} s")
-
-
 def measure(env: dict[str, str]) -> Sample:
-    port = free_port()
-    server = subprocess.Popen([COS, "serve", "--port", str(port)], env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.PIPE)
-    try:
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=300) as http:
-            wait_ready(http, server)
-            proc = psutil.Process(server.pid)
-            started = tree_rss(proc) / MIB
-            body = {"model": "cos-security", "stream": False, "options": {"num_predict": 16},
-                    "messages": [{"role": "user", "content": "Is a text asking for my bank PIN a scam?"}]}
-            response = http.post("/api/chat", json=body)
-            response.raise_for_status()
-            answered = tree_rss(proc) / MIB
-            adapter = bool(response.json().get("cos", {}).get("adapter"))
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with cos_serve(env) as (url, server), httpx.Client(base_url=url, timeout=300) as http:
+        proc = psutil.Process(server.pid)
+        started = tree_rss(proc) / MIB
+        body = {"model": "cos-security", "stream": False, "options": {"num_predict": 16},
+                "messages": [{"role": "user", "content": "Is a text asking for my bank PIN a scam?"}]}
+        response = http.post("/api/chat", json=body)
+        response.raise_for_status()
+        answered = tree_rss(proc) / MIB
+        adapter = bool(response.json().get("cos", {}).get("adapter"))
     return started, answered, adapter
 
 
