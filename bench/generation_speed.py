@@ -78,7 +78,7 @@ def transformers_loop(model: TransformersChatModel, prompt: torch.Tensor, new: i
 
 def backend_stream(model: LlamaCppChatModel, messages: list[BaseMessage], new: int, adapter: str | None) -> Sample:
     def produce(on: Callable[[int], None]) -> None:
-        for chunk in model.stream(messages, max_new_tokens=new, adapter=adapter):
+        for chunk in model.stream(messages, max_new_tokens=new, department=adapter):
             on(len(chunk.response_metadata.get("logprobs") or []))
 
     return timed(produce)

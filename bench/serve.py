@@ -1,8 +1,9 @@
 """`cos serve` benchmark on the embedded model with llama.cpp, 4 parallel slots and 4 departments' adapters, side
 by side:
 
-- time to the first streamed token (the app in a uvicorn thread of this process) of the same prompt through the HTTP API (`/api/chat`, streaming NDJSON, httpx)
-  against the CLI's own path (`run_turn` on the same loaded session, which `cos ask` calls), as a ratio;
+- time to the first streamed token (the app in a uvicorn thread of this process) of the same prompt through the
+  HTTP API (`/api/chat`, streaming NDJSON, httpx) against the CLI's own path (`run_turn` on the same loaded
+  session, which `cos ask` calls), as a ratio;
 - requests per second of short answers (`/api/chat`, stream false, num_predict 16, every task different) from
   client threads here to `cos serve` in its own process, after the same load on a llama.cpp engine directly
   (no HTTP, no graph, no server running: llama.cpp's ceiling on this machine), each in alternating rounds:

@@ -81,14 +81,14 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
     task, history = _current_task(state)
     model = ctx.chat_model
     adapter = None
-    options = {"cancelled": ctx.cancelled, "max_new_tokens": ctx.max_new_tokens}  # Ctrl-C stops it early
+    # Ctrl-C stops it early; llama.cpp picks the department's adapter and saved prompt per request
+    options = {"cancelled": ctx.cancelled, "max_new_tokens": ctx.max_new_tokens, "department": department.name}
     if ctx.adapters is not None:  # transformers: the bank on the shared model (turns run one at a time)
         has_adapter = department.name in ctx.adapters.adapters
         ctx.adapters.activate(department.name if has_adapter else None)
         if has_adapter:
             adapter = {"department": department.name, "params": ctx.adapters.adapters[department.name].parameters}
-    elif department.name in getattr(model, "adapters", {}):  # llama.cpp: chosen per request
-        options["adapter"] = department.name
+    elif department.name in getattr(model, "adapters", {}):
         adapter = {"department": department.name, "params": model.adapters[department.name].params}
     prompt = fit_prompt(
         department.system_prompt,

@@ -25,9 +25,10 @@ def token_chunk(delta: str, logprobs: list[dict[str, Any]]) -> ChatGenerationChu
 
 
 def closing_chunk(
-    *, model_name: str, backend: str, finish_reason: str, started: float, input_tokens: int, output_tokens: int
+    *, model_name: str, backend: str, finish_reason: str, started: float, input_tokens: int, output_tokens: int,
+    cached_tokens: int = 0,
 ) -> ChatGenerationChunk:
-    """The last chunk: usage and where the answer came from."""
+    """The last chunk: usage (with the prompt tokens read from a cache) and where the answer came from."""
     return ChatGenerationChunk(
         message=AIMessageChunk(
             content="",
@@ -36,6 +37,7 @@ def closing_chunk(
                 "input_tokens": input_tokens,
                 "output_tokens": output_tokens,
                 "total_tokens": input_tokens + output_tokens,
+                "input_token_details": {"cache_read": cached_tokens},
             },
             response_metadata={
                 "model_name": model_name,

@@ -49,8 +49,20 @@ def engine_config(settings: Settings, departments: dict[str, Department], parall
         )
     header = read_header(gguf)
     adapters, _ = engine_adapters(settings, departments, header) if departments else ((), {})
-    return EngineConfig(model=gguf, context_per_slot=min(settings.context_size, header.context_length or 2**31),
-                        parallel=parallel, threads=settings.threads, adapters=adapters)
+    context = min(settings.context_size, header.context_length or 2**31)
+    return EngineConfig(model=gguf, context_per_slot=context, parallel=parallel, threads=settings.threads,
+                        adapters=adapters, saved_prompts=saved_prompts_folder(settings, gguf, context))
+
+
+def saved_prompts_folder(settings: Settings, gguf, context: int):
+    """Where one-slot engines keep departments' prompts: per model file, context size and llama.cpp build."""
+    import hashlib
+
+    from chief_of_staff.models.llamacpp_engine import XLLAMACPP_VERSION
+
+    stat = gguf.stat()
+    identity = f"{gguf.resolve()}:{stat.st_size}:{stat.st_mtime_ns}:{context}:{XLLAMACPP_VERSION}"
+    return settings.cache_dir / "llamacpp-prompts" / hashlib.sha256(identity.encode()).hexdigest()[:16]
 
 
 def _llamacpp_model(settings: Settings, departments: dict[str, Department], parallel: int) -> LocalChatModel:

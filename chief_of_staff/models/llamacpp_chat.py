@@ -1,7 +1,8 @@
 """llama.cpp backend as a langchain-core chat model: streams tokens with their log-probabilities, usage, stop
 and cancel, on an in-process LlamaEngine (models/llamacpp_engine.py). The default backend.
 
-Per call, `adapter=NAME` answers with that department's adapter (every other adapter at scale 0),
+Per call, `department=NAME` answers with that department's adapter when one is loaded (every other adapter at
+scale 0) and reuses its saved prompt (models/llamacpp_engine.py),
 `max_new_tokens=N` lowers the token limit and `cancelled=Event` stops between two tokens, so nothing about a
 turn is stored on the model: parallel turns share one instance. `reload(config)` swaps the engine between
 turns (a new or retrained adapter); an answer already streaming finishes on the engine it started on.
@@ -87,7 +88,7 @@ class LlamaCppChatModel(LocalChatModel):
         ids = self._engine.tokenize(text)
         return text if len(ids) <= max_tokens else self._engine.detokenize(ids[:max_tokens])
 
-    def request(self, messages: list[BaseMessage], adapter: str | None, max_new_tokens: int | None,
+    def request(self, messages: list[BaseMessage], department: str | None, max_new_tokens: int | None,
                 engine: LlamaEngine | None = None) -> dict[str, Any]:
         """llama-server's chat-completions body for one answer (public: the benchmarks send it raw)."""
         return {
@@ -98,7 +99,7 @@ class LlamaCppChatModel(LocalChatModel):
             "seed": self.seed,
             "logprobs": True,
             "stream_options": {"include_usage": True},
-            **(engine or self._engine).request_fields(adapter),
+            **(engine or self._engine).request_fields(department),
         }
 
     def _stream(
@@ -109,7 +110,8 @@ class LlamaCppChatModel(LocalChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         engine = self._engine  # this answer stays on the engine it started on, even across a reload
-        body = self.request(messages, kwargs.get("adapter"), kwargs.get("max_new_tokens"), engine)
+        department = kwargs.get("department")
+        body = self.request(messages, department, kwargs.get("max_new_tokens"), engine)
         if stop:
             body["stop"] = stop
         cancelled: threading.Event | None = kwargs.get("cancelled")  # set by the caller on Ctrl-C or a client gone
@@ -129,6 +131,7 @@ class LlamaCppChatModel(LocalChatModel):
             finally:
                 chunks.put(_DONE)
 
+        engine.restore_prompt(department)
         # xllamacpp calls on_chunk on the calling thread until the answer ends: a worker turns it into a generator
         threading.Thread(target=produce, name="cos-llamacpp", daemon=True).start()
         finish_reason, usage, produced = None, {}, 0
@@ -155,6 +158,8 @@ class LlamaCppChatModel(LocalChatModel):
             consumer_gone.set()
         if cancelled is not None and cancelled.is_set():
             finish_reason = "stopped"
+        else:
+            engine.save_prompt(department)
         yield closing_chunk(
             model_name=self.model_name,
             backend="llamacpp",
@@ -162,6 +167,7 @@ class LlamaCppChatModel(LocalChatModel):
             started=started,
             input_tokens=int(usage.get("prompt_tokens", 0)),
             output_tokens=int(usage.get("completion_tokens", produced)),
+            cached_tokens=int((usage.get("prompt_tokens_details") or {}).get("cached_tokens", 0)),
         )
 
 

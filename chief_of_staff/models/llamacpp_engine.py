@@ -13,8 +13,14 @@ adapters it wants with llama-server's per-request `lora` field. Two open llama.c
   its system prompt.
 tests/unit/tinylora/test_gguf_lora.py proves neither bites, and that #26207 does with the RAM cache on.
 
+A one-slot engine (`cos chat`, `cos ask`) keeps each department's prompt on disk: after a department's first
+answer in a process, llama.cpp saves the slot (its tokens and KV cache, about 8 MB for a 350-token prompt), and a
+later process restores it before that department's next answer, so the system prompt is not read again: the first
+token of a cold `cos ask` comes 1.3 s sooner on 2 cores. The files are keyed by the model file, the department and
+its adapter; llama.cpp reuses only the tokens that match the new prompt, so an edited prompt costs nothing wrong.
+
 xllamacpp always starts llama-server's HTTP listener too, on 127.0.0.1 and a free port; we use it only for
-/tokenize, which its Python API does not expose.
+/tokenize and the slot's save and restore, which its Python API does not expose.
 """
 
 from __future__ import annotations
@@ -56,6 +62,7 @@ class EngineConfig:
     parallel: int = 1  # slots: answers generated at once
     threads: int = 0  # 0: llama.cpp's choice (the physical cores)
     adapters: tuple[EngineAdapter, ...] = ()
+    saved_prompts: Path | None = None  # a folder for the departments' saved prompts (one slot only)
 
 
 def available_memory_bytes() -> int:
@@ -97,6 +104,10 @@ class LlamaEngine:
         params.warmup = False
         if config.threads:
             params.cpuparams.n_threads = params.cpuparams_batch.n_threads = config.threads
+        self._prompts = config.saved_prompts if config.parallel == 1 else None
+        if self._prompts is not None:
+            self._prompts.mkdir(parents=True, exist_ok=True)
+            params.slot_save_path = f"{self._prompts}/"
         if config.adapters:
             params.lora_adapters = [xlc.CommonAdapterLoraInfo(str(a.gguf), 0.0) for a in config.adapters]
             params.lora_init_without_apply = True
@@ -114,10 +125,38 @@ class LlamaEngine:
             ) from exc
         self._http = httpx.Client(base_url=self._server.listening_address, timeout=30.0)
         self._ids = {a.department: i for i, a in enumerate(config.adapters)}
+        self._slot_holds: str | None = None  # whose prompt the one slot holds now
+        self._saved: set[str] = set()  # prompts saved by this process
 
     @property
     def adapters(self) -> dict[str, EngineAdapter]:
         return {a.department: a for a in self.config.adapters}
+
+    def _prompt_file(self, department: str) -> str:
+        adapter = self.adapters.get(department)
+        name = f"{department}-{adapter.gguf.stem if adapter else 'base'}.bin"
+        return "".join(c if c.isalnum() or c in "-._" else "_" for c in name)
+
+    def restore_prompt(self, department: str | None) -> None:
+        """Before an answer: put `department`'s saved prompt in the slot, unless the slot holds it already."""
+        if self._prompts is None or department is None or self._slot_holds == department:
+            return
+        self._slot_holds = department
+        name = self._prompt_file(department)
+        if (self._prompts / name).is_file():
+            response = self._http.post("/slots/0?action=restore", json={"filename": name})
+            if response.status_code != 200:  # written by another llama.cpp build, damaged: answer without it
+                log.info("saved prompt %s not restored (%s); removing it", name, response.text[:200])
+                (self._prompts / name).unlink(missing_ok=True)
+
+    def save_prompt(self, department: str | None) -> None:
+        """After a finished answer: save the slot for the next process, once per department and process."""
+        if self._prompts is None or department is None or department in self._saved:
+            return
+        self._saved.add(department)
+        response = self._http.post("/slots/0?action=save", json={"filename": self._prompt_file(department)})
+        if response.status_code != 200:
+            log.info("prompt of %s not saved: %s", department, response.text[:200])
 
     def request_fields(self, department: str | None) -> dict[str, Any]:
         """The per-request adapter choice: every loaded adapter's id with a scale, 1 only for `department`'s."""

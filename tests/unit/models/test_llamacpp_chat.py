@@ -63,3 +63,27 @@ def test_a_prompt_over_the_context_is_a_clear_error_not_a_crash(llama):
     with pytest.raises(ContextOverflowError, match=r"context holds 1024.*COS_CONTEXT_SIZE"):
         llama.invoke([HumanMessage("word " * 2000)])
     assert llama.invoke(MESSAGES, max_new_tokens=1).text is not None, "the engine still answers"
+
+
+def test_a_departments_prompt_saved_by_one_process_is_reused_by_the_next(tmp_path):
+    """One-slot engines save a department's prompt after its first answer; a new engine restores it, reads
+    only the new tokens, and answers exactly as it would have without it."""
+    from chief_of_staff.models.embedded import EMBEDDED_NAME, embedded_gguf
+    from chief_of_staff.models.llamacpp_chat import LlamaCppChatModel
+    from chief_of_staff.models.llamacpp_engine import EngineConfig
+
+    def model(saved_prompts=None):
+        config = EngineConfig(embedded_gguf(), context_per_slot=1024, threads=2, saved_prompts=saved_prompts)
+        return LlamaCppChatModel(config, model_name=EMBEDDED_NAME, max_new_tokens=12)
+
+    second_task = [MESSAGES[0], HumanMessage("Is a text asking for my card PIN a scam?")]
+    expected = model().invoke(second_task, department="security")
+    first = model(tmp_path).invoke(MESSAGES, department="security")
+    assert first.usage_metadata["input_token_details"]["cache_read"] == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["security-base.bin"]
+    later = model(tmp_path).invoke(second_task, department="security")
+    assert later.usage_metadata["input_token_details"]["cache_read"] > 15, "the system prompt was not read again"
+    assert later.text == expected.text
+    (tmp_path / "security-base.bin").write_bytes(b"damaged")
+    assert model(tmp_path).invoke(second_task, department="security").text == expected.text
+    assert (tmp_path / "security-base.bin").stat().st_size > 1_000_000, "refused, removed, and written again"
