@@ -69,6 +69,11 @@ class Settings(BaseSettings):
         "transformers through a converted cache), a transformers model folder, or an Ollama model name when "
         "backend='ollama'. `cos models use` sets it.",
     )
+    train_model: str = Field(
+        "", description="The transformers form of `model` (a Hugging Face folder with the same weights as the "
+        "served GGUF) for training, evaluating and exporting adapters; empty: `model` itself (the embedded model, "
+        "or a GGUF that transformers can read)."
+    )
     context_size: int = Field(4096, ge=256, le=131072, description="Tokens of context per answer on llama.cpp "
                               "(prompt and answer together).")
     parallel: int = Field(4, ge=1, le=64, description="Answers `cos serve` generates at once on llama.cpp, each in "
@@ -138,6 +143,11 @@ class Settings(BaseSettings):
     @property
     def extra_department_dirs(self) -> list[Path]:
         return [Path(p).expanduser() for p in self.departments_path.split(os.pathsep) if p.strip()]
+
+    @property
+    def training_model(self) -> str:
+        """What training, evaluation and adapter export load on transformers."""
+        return self.train_model or self.model
 
     @property
     def threads_db(self) -> Path:

@@ -41,7 +41,7 @@ def _load_base(settings: Settings):
     from chief_of_staff.models.embedded import load_local_model
     from chief_of_staff.tinylora.runtime import bank_for
 
-    model, tokenizer, source = load_local_model(settings.model, settings.cache_dir, settings.use_model_cache)
+    model, tokenizer, source = load_local_model(settings.training_model, settings.cache_dir, settings.use_model_cache)
     return model, tokenizer, source, bank_for(model, settings.cache_dir)
 
 
@@ -183,7 +183,7 @@ def export(
     else:
         from chief_of_staff.models.embedded import load_local_model
 
-        fresh, _, _ = load_local_model(settings.model, settings.cache_dir, settings.use_model_cache)
+        fresh, _, _ = load_local_model(settings.training_model, settings.cache_dir, settings.use_model_cache)
         merge_into(fresh, adapter, skeleton)
         if out_dir.exists():
             shutil.rmtree(out_dir)

@@ -37,8 +37,8 @@ def calibrate_command(
     tasks = load_task_set(dept.folder).heldout
     metric = load_rewards(dept.folder, dept.name)[0]
     with loading("Loading the local model"):
-        chat_model = load_chat_model(settings)
-        bank = load_adapters(settings, chat_model, registry)
+        chat_model = load_chat_model(settings, registry.departments)  # llama.cpp: with the departments' adapters
+        bank = load_adapters(settings, chat_model, registry)  # transformers: the bank on the model
     if bank is not None:
         bank.activate(dept.name if dept.name in bank.adapters else None)
     columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]

@@ -43,7 +43,7 @@ def model_info() -> dict:
             "architecture": engine.header.architecture,
             "gguf": str(engine.config.model),
             "gguf_bytes": engine.header.size_bytes,
-            "parallel": engine.config.parallel,
+            "serve_parallel": settings.parallel,
             "threads": engine.config.threads or "llama.cpp's choice",
             "adapters": [{"department": a.department, "params": a.params, "gguf": str(a.gguf)}
                          for a in engine.config.adapters],

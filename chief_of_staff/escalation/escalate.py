@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import math
+import os
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
@@ -68,6 +69,11 @@ class DeferredClaudeClient:
         """ClaudeClient.longest_call_s without building it: every attempt timing out, every wait at its longest."""
         o = self._options
         return (o["max_retries"] + 1) * o["timeout_s"] + o["max_retries"] * o["max_wait_s"]
+
+    @property
+    def available(self) -> bool:
+        """ClaudeClient's rule (a key in ANTHROPIC_API_KEY) without importing the SDK to learn there is none."""
+        return bool(os.environ.get("ANTHROPIC_API_KEY")) if self._client is None else self._client.available
 
     def __getattr__(self, name: str) -> Any:
         with self._lock:

@@ -45,7 +45,7 @@ def measure(chat_model: LocalChatModel, department: Department, tasks: list[dict
     answers, confidences, logprobs, tokens_in = [], [], [], []
     for task in tasks:
         messages = chat_messages(department, task["prompt"])
-        reply = chat_model.invoke(messages, max_new_tokens=settings.max_new_tokens)
+        reply = chat_model.invoke(messages, max_new_tokens=settings.max_new_tokens, department=department.name)
         values = [lp["logprob"] for lp in reply.response_metadata.get("logprobs", [])]
         confidence = answer_confidence(reply.response_metadata.get("logprobs", []), settings)
         if settings.agreement_samples:

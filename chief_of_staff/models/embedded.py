@@ -78,8 +78,9 @@ def load_gguf(gguf: Path):
         model = AutoModelForCausalLM.from_pretrained(gguf.parent, gguf_file=gguf.name)
     except (OSError, ValueError, RuntimeError) as exc:
         raise ModelLoadError(
-            f"transformers cannot load GGUF {gguf} ({exc}); training, evaluation and adapters need the model's "
-            "transformers form: set COS_MODEL to its Hugging Face folder (the one the GGUF was converted from)"
+            f"transformers cannot load GGUF {gguf} ({exc}); training, evaluating and exporting adapters need the "
+            "model's transformers form: set COS_TRAIN_MODEL (or train_model in the config) to its Hugging Face "
+            "folder, the one the GGUF was converted from"
         ) from exc
     return model, tokenizer
 

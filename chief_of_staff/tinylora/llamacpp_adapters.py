@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 def _transformers_form(settings: Settings):
     from chief_of_staff.models.factory import load_weights
 
-    model, _, _ = load_weights(settings.model, str(settings.cache_dir), settings.use_model_cache)
+    model, _, _ = load_weights(settings.training_model, str(settings.cache_dir), settings.use_model_cache)
     return model
 
 

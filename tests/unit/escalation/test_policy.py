@@ -90,4 +90,14 @@ def test_the_deferred_claude_client_bounds_a_call_as_the_real_one_does():
 
     options = {"timeout_s": 30.0, "max_retries": 3, "max_wait_s": 20.0}
     assert DeferredClaudeClient(**options).longest_call_s == ClaudeClient(**options).longest_call_s
-    assert DeferredClaudeClient(**options).available == ClaudeClient(api_key="", **options).available
+    assert DeferredClaudeClient(**options).available is ClaudeClient(**options).available is False  # no key
+
+
+def test_the_deferred_claude_client_sees_a_key_as_the_real_one_does(monkeypatch):
+    from chief_of_staff.escalation.escalate import DeferredClaudeClient
+    from chief_of_staff.models.claude import ClaudeClient
+
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-test")
+    deferred = DeferredClaudeClient(timeout_s=1.0, max_retries=0, max_wait_s=1.0)
+    assert deferred.available is ClaudeClient().available is True
+    assert deferred.timeout_s == 1.0, "other attributes come from the real client, built on first use"
