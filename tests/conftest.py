@@ -18,7 +18,7 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """Each test gets its own data dir and no user config file; the model cache is shared (it is a cache)."""
-    for var in ("COS_BACKEND", "COS_MODEL", "COS_PARALLEL", "COS_CONTEXT_SIZE", "COS_THREADS",
+    for var in ("COS_BACKEND", "COS_MODEL", "COS_TRAIN_MODEL", "COS_PARALLEL", "COS_CONTEXT_SIZE", "COS_THREADS",
                 "COS_DEPARTMENTS_PATH", "COS_STRICT_PLUGINS", "COS_MAX_NEW_TOKENS",
                 "COS_OFFLINE", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"):
         monkeypatch.delenv(var, raising=False)  # no test may reach the real Claude API by accident

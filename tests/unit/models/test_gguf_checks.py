@@ -102,3 +102,21 @@ def test_models_use_a_gguf_then_chat_answers_on_it(tmp_path):
     assert '"model": "my-model"' in answered.stdout and '"backend": "llamacpp"' in answered.stdout
     assert runner.invoke(app, ["models", "use", "embedded"]).exit_code == 0
     assert (tmp_path / "config.toml").read_text().startswith('model = "embedded"')
+
+
+def test_training_on_a_gguf_transformers_cannot_read_says_to_set_train_model(tmp_path, monkeypatch):
+    write_gguf(tmp_path / "odd.gguf", "llama")  # llama.cpp knows the architecture; transformers cannot read it
+    monkeypatch.setenv("COS_MODEL", str(tmp_path / "odd.gguf"))
+    monkeypatch.setenv("COS_CACHE_DIR", str(tmp_path / "cache"))
+    result = runner.invoke(app, ["adapters", "train", "content", "--steps", "1"])
+    assert result.exit_code == 2 and "transformers cannot load GGUF" in result.stderr
+    assert "set COS_TRAIN_MODEL" in result.stderr
+
+
+def test_train_model_names_what_training_loads(monkeypatch):
+    from chief_of_staff.settings import load_settings
+
+    monkeypatch.setenv("COS_MODEL", "/models/served.gguf")
+    assert load_settings().training_model == "/models/served.gguf"
+    monkeypatch.setenv("COS_TRAIN_MODEL", "/models/served-hf")
+    assert load_settings().training_model == "/models/served-hf"
