@@ -24,6 +24,7 @@ import os
 import statistics
 import threading
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -70,18 +71,16 @@ def chat_body(department: str, n: int) -> dict:
             "messages": [{"role": "user", "content": f"{SHORT_TASK} (note {n})"}]}
 
 
-def engine_requests_per_second(engine, prompts: dict[str, str], departments: list[str], seconds: float) -> float:
-    """The same load on a llama.cpp engine directly, without HTTP or the graph: llama.cpp's ceiling here."""
+def rate(departments: list[str], seconds: float, ask: Callable[[str, int], None]) -> float:
+    """Requests per second of one client thread per entry of `departments`, each calling `ask(department, n)`
+    with its own numbered tasks for `seconds`."""
     done, deadline, lock = [0], time.perf_counter() + seconds, threading.Lock()
 
     def client(k: int, department: str) -> None:
         n = 1000 * k
         while time.perf_counter() < deadline:
             n += 1
-            body = {"messages": [{"role": "system", "content": prompts[department]},
-                                 {"role": "user", "content": f"{SHORT_TASK} (note {n})"}],
-                    "max_tokens": 16, "temperature": 0, "logprobs": True, **engine.request_fields(department)}
-            engine.chat(body, lambda chunk: False)
+            ask(department, n)
             with lock:
                 done[0] += 1
 
@@ -94,31 +93,31 @@ def engine_requests_per_second(engine, prompts: dict[str, str], departments: lis
     return done[0] / (time.perf_counter() - started)
 
 
+def engine_requests_per_second(engine, prompts: dict[str, str], departments: list[str], seconds: float) -> float:
+    """The same load on a llama.cpp engine directly, without HTTP or the graph: llama.cpp's ceiling here."""
+    def ask(department: str, n: int) -> None:
+        body = {"messages": [{"role": "system", "content": prompts[department]},
+                             {"role": "user", "content": f"{SHORT_TASK} (note {n})"}],
+                "max_tokens": 16, "temperature": 0, "logprobs": True, **engine.request_fields(department)}
+        engine.chat(body, lambda chunk: False)
+
+    return rate(departments, seconds, ask)
+
+
 def requests_per_second(url: str, departments: list[str], seconds: float, tokens: list[tuple[int, int]]) -> float:
-    """One client thread per entry of `departments`, each sending its department's short chat for `seconds`;
-    appends each answer's (prompt tokens, answer tokens) to `tokens`."""
-    done, deadline = [0], time.perf_counter() + seconds
-    lock = threading.Lock()
+    """The load through `cos serve`'s /api/chat; appends each answer's (prompt tokens, answer tokens) to
+    `tokens`."""
+    local = threading.local()
 
-    def client(k: int, department: str) -> None:
-        n = 1000 * k
-        with httpx.Client(base_url=url, timeout=300) as http:
-            while time.perf_counter() < deadline:
-                n += 1
-                response = http.post("/api/chat", json=chat_body(department, n))
-                response.raise_for_status()
-                answer = response.json()
-                with lock:
-                    done[0] += 1
-                    tokens.append((answer.get("prompt_eval_count", 0), answer.get("eval_count", 0)))
+    def ask(department: str, n: int) -> None:
+        if not hasattr(local, "http"):
+            local.http = httpx.Client(base_url=url, timeout=300)
+        response = local.http.post("/api/chat", json=chat_body(department, n))
+        response.raise_for_status()
+        answer = response.json()
+        tokens.append((answer.get("prompt_eval_count", 0), answer.get("eval_count", 0)))  # list.append is atomic
 
-    started = time.perf_counter()
-    workers = [threading.Thread(target=client, args=(k, d)) for k, d in enumerate(departments)]
-    for w in workers:
-        w.start()
-    for w in workers:
-        w.join()
-    return done[0] / (time.perf_counter() - started)
+    return rate(departments, seconds, ask)
 
 
 def start_server() -> tuple[uvicorn.Server, threading.Thread, str]:

@@ -17,6 +17,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.language_models.chat_models import generate_from_stream
 from langchain_core.messages import AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGenerationChunk, ChatResult
+from pydantic import Field
 
 
 def token_chunk(delta: str, logprobs: list[dict[str, Any]]) -> ChatGenerationChunk:
@@ -26,19 +27,18 @@ def token_chunk(delta: str, logprobs: list[dict[str, Any]]) -> ChatGenerationChu
 
 def closing_chunk(
     *, model_name: str, backend: str, finish_reason: str, started: float, input_tokens: int, output_tokens: int,
-    cached_tokens: int = 0,
+    cached_tokens: int | None = None,
 ) -> ChatGenerationChunk:
-    """The last chunk: usage (with the prompt tokens read from a cache) and where the answer came from."""
+    """The last chunk: usage (with the prompt tokens read from a cache, where the backend says) and where the
+    answer came from."""
+    usage = {"input_tokens": input_tokens, "output_tokens": output_tokens, "total_tokens": input_tokens + output_tokens}
+    if cached_tokens is not None:
+        usage["input_token_details"] = {"cache_read": cached_tokens}
     return ChatGenerationChunk(
         message=AIMessageChunk(
             content="",
             chunk_position="last",  # else langchain's stream() appends an empty chunk of its own
-            usage_metadata={
-                "input_tokens": input_tokens,
-                "output_tokens": output_tokens,
-                "total_tokens": input_tokens + output_tokens,
-                "input_token_details": {"cache_read": cached_tokens},
-            },
+            usage_metadata=usage,
             response_metadata={
                 "model_name": model_name,
                 "backend": backend,
@@ -54,6 +54,10 @@ class LocalChatModel(BaseChatModel):
 
     model_name: str
     source: str = ""
+    max_new_tokens: int = Field(192, description="Most tokens to generate; a call's `max_new_tokens` may lower it.")
+    temperature: float = Field(0.0, description="Sampling temperature; 0 is greedy.")
+    repetition_penalty: float = Field(1.15, description="Penalty on tokens already generated.")
+    seed: int = Field(0, description="Sampling seed (reproducible samples for agreement checks).")
 
     @property
     def context_window(self) -> int:

@@ -38,10 +38,6 @@ class LlamaCppChatModel(LocalChatModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    max_new_tokens: int = 192
-    temperature: float = 0.0
-    repetition_penalty: float = 1.15
-    seed: int = 0
     _engine: LlamaEngine = PrivateAttr()
     _swap: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 

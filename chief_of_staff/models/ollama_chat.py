@@ -34,9 +34,6 @@ class OllamaChatModel(LocalChatModel):
 
     model_name: str = Field(description="Ollama model name, as `ollama list` shows it (e.g. 'smollm2:135m').")
     host: str = Field(DEFAULT_HOST, description="Base URL of the Ollama server.")
-    max_new_tokens: int = Field(192, description="Most tokens to generate (Ollama's num_predict).")
-    temperature: float = Field(0.0, description="Sampling temperature; 0 is greedy.")
-    repetition_penalty: float = Field(1.15, description="Ollama's repeat_penalty.")
     context_window_tokens: int = Field(8192, description="Context length the server allocates (num_ctx).")
     timeout_s: float = Field(120.0, description="Seconds to wait for the server before giving up.")
     _client: ollama.Client = PrivateAttr()

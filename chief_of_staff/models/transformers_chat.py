@@ -47,10 +47,6 @@ class TransformersChatModel(LocalChatModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
-    max_new_tokens: int = 192
-    temperature: float = 0.0
-    repetition_penalty: float = 1.15
-    seed: int = 0
     _model: Any = PrivateAttr()
     _tokenizer: Any = PrivateAttr()
     _device: torch.device = PrivateAttr()
