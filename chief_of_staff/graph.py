@@ -115,7 +115,7 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
             # only where agreement can change the tier: it can only lower the confidence, and sensitive and
             # critical tasks are decided already
             confidence = combined_confidence(confidence, cloud.sampled_agreement(
-                model, prompt.messages, reply.text, settings.agreement_samples))
+                model, prompt.messages, reply.text, settings.agreement_samples, **options))
     kept = history[-ctx.history_turns:] if ctx.history_turns else []
     cloud_bytes = sum(len(text.encode()) for text in [department.system_prompt, task, *(m.text for m in kept)])
     return {"messages": [answer], "notices": state.get("notices", []) + prompt.notices, "adapter": adapter,

@@ -182,7 +182,7 @@ def set_config_value(key: str, value: str) -> Path:
     table = re.search(r"^\s*\[", text, flags=re.MULTILINE)
     top, rest = (text[:table.start()], text[table.start():]) if table else (text, "")
     pattern = re.compile(rf"^{re.escape(key)}\s*=.*$", flags=re.MULTILINE)
-    top = pattern.sub(line, top) if pattern.search(top) else f"{line}\n{top}"
+    top = pattern.sub(lambda _: line, top, count=1) if pattern.search(top) else f"{line}\n{top}"
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
     tmp.write_text(top + rest, encoding="utf-8")

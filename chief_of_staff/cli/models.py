@@ -90,7 +90,9 @@ def use(model: Annotated[str, typer.Argument(help="'embedded' or PATH.gguf")]) -
     else:
         described = "the embedded SmolLM2-135M-Instruct"
     written = set_config_value("model", model)
-    out.print(f"chat, ask and serve now answer on {described}; saved in {written}")
+    backend = load_settings().backend
+    out.print(f"chat, ask and serve now answer on {described}" + ("" if backend == "llamacpp" else
+              f" (on the {backend} backend: a GGUF needs `llamacpp` or `transformers`)") + f"; saved in {written}")
 
 
 @models_app.command("prepare", help="Load the configured model once (on transformers, convert its cache now).")

@@ -123,14 +123,16 @@ def answer_confidence(logprobs: Sequence[dict[str, Any]], settings: Settings) ->
                                     settings.confidence_method, settings.confidence_quantile)
 
 
-def sampled_agreement(chat_model: Any, messages: list[Any], first_answer: str, samples: int) -> float | None:
-    """Agreement of the greedy answer with `samples` sampled ones (temperature 0.7, seeds 1..k), not streamed."""
+def sampled_agreement(chat_model: Any, messages: list[Any], first_answer: str, samples: int,
+                      **call_options: Any) -> float | None:
+    """Agreement of the greedy answer with `samples` sampled ones (temperature 0.7, seeds 1..k), not streamed.
+    `call_options` are the first answer's own (its department, so the same adapter; token limit; cancel flag)."""
     from langgraph.constants import TAG_NOSTREAM
 
     answers = [first_answer]
     for seed in range(1, samples + 1):
         sampler = chat_model.model_copy(update={"temperature": 0.7, "seed": seed})
-        answers.append(sampler.invoke(messages, config={"tags": [TAG_NOSTREAM]}).text)
+        answers.append(sampler.invoke(messages, config={"tags": [TAG_NOSTREAM]}, **call_options).text)
     return agreement(answers)
 
 

@@ -45,12 +45,13 @@ def measure(chat_model: LocalChatModel, department: Department, tasks: list[dict
     answers, confidences, logprobs, tokens_in = [], [], [], []
     for task in tasks:
         messages = chat_messages(department, task["prompt"])
-        reply = chat_model.invoke(messages, max_new_tokens=settings.max_new_tokens, department=department.name)
+        options = {"max_new_tokens": settings.max_new_tokens, "department": department.name}  # its adapter, as chat
+        reply = chat_model.invoke(messages, **options)
         values = [lp["logprob"] for lp in reply.response_metadata.get("logprobs", [])]
         confidence = answer_confidence(reply.response_metadata.get("logprobs", []), settings)
         if settings.agreement_samples:
             confidence = combined_confidence(confidence, sampled_agreement(
-                chat_model, messages, reply.text, settings.agreement_samples))
+                chat_model, messages, reply.text, settings.agreement_samples, **options))
         answers.append(department.finish_answer(reply.text))
         confidences.append(confidence or 0.0)
         logprobs.append(values)

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 import logging
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 from chief_of_staff.errors import ModelLoadError, ModelNotFoundError
 from chief_of_staff.models.base import LocalChatModel
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.settings import Settings
+
+if TYPE_CHECKING:
+    from chief_of_staff.models.llamacpp_engine import EngineConfig
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +39,7 @@ def load_chat_model(settings: Settings, departments: dict[str, Department] | Non
     return _transformers_model(settings)
 
 
-def engine_config(settings: Settings, departments: dict[str, Department], parallel: int = 1):
+def engine_config(settings: Settings, departments: dict[str, Department], parallel: int = 1) -> EngineConfig:
     """What the llama.cpp engine should load now: the model, its slots and the departments' adapters."""
     from chief_of_staff.models.embedded import model_gguf
     from chief_of_staff.models.gguf_header import read_header
@@ -54,7 +59,7 @@ def engine_config(settings: Settings, departments: dict[str, Department], parall
                         adapters=adapters, saved_prompts=saved_prompts_folder(settings, gguf, context))
 
 
-def saved_prompts_folder(settings: Settings, gguf, context: int):
+def saved_prompts_folder(settings: Settings, gguf: Path, context: int) -> Path:
     """Where one-slot engines keep departments' prompts: per model file, context size and llama.cpp build."""
     import hashlib
 
@@ -70,6 +75,7 @@ def _llamacpp_model(settings: Settings, departments: dict[str, Department], para
 
     from chief_of_staff.models.embedded import gguf_display_name
     from chief_of_staff.models.llamacpp_chat import LlamaCppChatModel
+    from chief_of_staff.models.llamacpp_engine import InsufficientMemoryError
 
     config = engine_config(settings, departments, parallel)
     options = {"model_name": gguf_display_name(config.model), "source": f"gguf:{config.model}",
@@ -77,9 +83,12 @@ def _llamacpp_model(settings: Settings, departments: dict[str, Department], para
                "repetition_penalty": settings.repetition_penalty}
     try:
         return LlamaCppChatModel(config, **options)
+    except InsufficientMemoryError:
+        raise
     except ModelLoadError:
         if not config.adapters:
             raise
+        LlamaCppChatModel(replace(config, adapters=(), parallel=1), **options)  # the model alone must load
     # The model loads alone but not with the adapters: find the ones llama.cpp refuses, drop their exports
     # (derived files: the next start writes them again) and answer without them.
     good = []
@@ -113,8 +122,6 @@ def _transformers_model(settings: Settings) -> LocalChatModel:
 @lru_cache(maxsize=2)
 def load_weights(model: str, cache_root: str, use_cache: bool):
     """One copy of the transformers weights per process (a server answers many requests on the same model)."""
-    from pathlib import Path
-
     from chief_of_staff.models.embedded import load_local_model
 
     return load_local_model(model, Path(cache_root), use_cache)

@@ -57,8 +57,18 @@ def _read(f: BinaryIO, fmt: str) -> Any:
     return struct.unpack(fmt, raw)[0]
 
 
+def _left(f: BinaryIO) -> int:
+    """Bytes between the read position and the end of the file."""
+    here = f.tell()
+    end = f.seek(0, 2)
+    f.seek(here)
+    return end - here
+
+
 def _string(f: BinaryIO) -> str:
     length = _read(f, "<Q")
+    if length > _left(f):
+        raise ValueError(f"a string of {length} bytes runs past the end of the file")
     raw = f.read(length)
     if len(raw) != length:
         raise EOFError("the file ends inside its header")
@@ -71,7 +81,10 @@ def _value(f: BinaryIO, kind: int, keep: bool) -> Any:
     if kind == _ARRAY:
         item_kind, count = _read(f, "<I"), _read(f, "<Q")
         if item_kind in _SCALARS:  # fixed size: skip in one seek
-            f.seek(count * struct.calcsize(_SCALARS[item_kind]), 1)
+            size = count * struct.calcsize(_SCALARS[item_kind])
+            if size > _left(f):
+                raise ValueError(f"an array of {count} items runs past the end of the file")
+            f.seek(size, 1)
         else:
             for _ in range(count):
                 _value(f, item_kind, False)
@@ -100,7 +113,7 @@ def read_header(path: Path) -> GgufHeader:
                 value = _value(f, kind, keep)
                 if keep:
                     found[key] = value
-    except (EOFError, ValueError, OSError, struct.error) as exc:
+    except (EOFError, ValueError, OSError, OverflowError, MemoryError, struct.error) as exc:
         raise ModelLoadError(f"{path} is a damaged or incomplete GGUF file ({exc}); download or copy it again") \
             from exc
     return _header(path, found)

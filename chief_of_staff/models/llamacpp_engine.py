@@ -19,13 +19,17 @@ later process restores it before that department's next answer, so the system pr
 token of a cold `cos ask` comes 1.3 s sooner on 2 cores. The files are keyed by the model file, the department and
 its adapter; llama.cpp reuses only the tokens that match the new prompt, so an edited prompt costs nothing wrong.
 
-xllamacpp always starts llama-server's HTTP listener too, on 127.0.0.1 and a free port; we use it only for
-/tokenize and the slot's save and restore, which its Python API does not expose.
+xllamacpp always starts llama-server's HTTP listener too. We bind it to 127.0.0.1 on a free port and give it a
+random key that only this process knows, so no other program on the machine can use the model, change adapter
+scales or read saved slots; we use it only for /tokenize and the slot's save and restore, which the Python API
+does not expose. The saved prompts are for one-slot engines that answer one turn at a time (`cos chat`,
+`cos ask`, `cos serve` with COS_PARALLEL=1, whose slot admits one turn); other engines save none.
 """
 
 from __future__ import annotations
 
 import logging
+import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -84,7 +88,8 @@ def check_memory(header: GgufHeader, context_tokens: int, available: int | None 
 
 
 class LlamaEngine:
-    """One loaded GGUF with its adapters; thread-safe (llama.cpp schedules parallel requests on its slots)."""
+    """One loaded GGUF with its adapters. Requests may come from many threads (llama.cpp schedules them on its
+    slots); saving and restoring prompts assumes one turn at a time (module docstring)."""
 
     def __init__(self, config: EngineConfig) -> None:
         import xllamacpp as xlc
@@ -102,6 +107,9 @@ class LlamaEngine:
         params.n_parallel = config.parallel
         params.use_jinja = True  # the GGUF's own chat template, as transformers applies it
         params.warmup = False
+        params.hostnames = ["127.0.0.1"]  # the listener is for this process only (see the module docstring)
+        key = secrets.token_urlsafe(32)
+        params.api_keys = [key]
         if config.threads:
             params.cpuparams.n_threads = params.cpuparams_batch.n_threads = config.threads
         self._prompts = config.saved_prompts if config.parallel == 1 else None
@@ -123,7 +131,8 @@ class LlamaEngine:
                    else "")
                 + ": the file may be damaged or truncated; check it, or `cos models use embedded`"
             ) from exc
-        self._http = httpx.Client(base_url=self._server.listening_address, timeout=30.0)
+        self._http = httpx.Client(base_url=self._server.listening_address, timeout=30.0,
+                                  headers={"Authorization": f"Bearer {key}"})
         self._ids = {a.department: i for i, a in enumerate(config.adapters)}
         self._slot_holds: str | None = None  # whose prompt the one slot holds now
         self._saved: set[str] = set()  # prompts saved by this process
@@ -144,9 +153,9 @@ class LlamaEngine:
         self._slot_holds = department
         name = self._prompt_file(department)
         if (self._prompts / name).is_file():
-            response = self._http.post("/slots/0?action=restore", json={"filename": name})
+            response = self._post("/slots/0?action=restore", {"filename": name})
             if response.status_code != 200:  # written by another llama.cpp build, damaged: answer without it
-                log.info("saved prompt %s not restored (%s); removing it", name, response.text[:200])
+                log.warning("saved prompt %s not restored (%s); removing it", name, response.text[:200])
                 (self._prompts / name).unlink(missing_ok=True)
 
     def save_prompt(self, department: str | None) -> None:
@@ -154,9 +163,9 @@ class LlamaEngine:
         if self._prompts is None or department is None or department in self._saved:
             return
         self._saved.add(department)
-        response = self._http.post("/slots/0?action=save", json={"filename": self._prompt_file(department)})
+        response = self._post("/slots/0?action=save", {"filename": self._prompt_file(department)})
         if response.status_code != 200:
-            log.info("prompt of %s not saved: %s", department, response.text[:200])
+            log.warning("prompt of %s not saved: %s", department, response.text[:200])
 
     def request_fields(self, department: str | None) -> dict[str, Any]:
         """The per-request adapter choice: every loaded adapter's id with a scale, 1 only for `department`'s."""
@@ -172,14 +181,22 @@ class LlamaEngine:
         """A non-streaming completion (prompt as text or token ids), as llama-server's /completion answers."""
         return self._server.handle_completions(body)
 
+    def _post(self, path: str, body: dict[str, Any]) -> httpx.Response:
+        try:
+            return self._http.post(path, json=body)
+        except (httpx.HTTPError, RuntimeError) as exc:  # RuntimeError: the client closed by a reload
+            raise ModelLoadError(f"llama.cpp's engine did not answer {path}: {exc}") from exc
+
     def tokenize(self, text: str) -> list[int]:
-        response = self._http.post("/tokenize", json={"content": text, "add_special": False})
-        response.raise_for_status()
+        response = self._post("/tokenize", {"content": text, "add_special": False})
+        if response.status_code != 200:
+            raise ModelLoadError(f"llama.cpp could not tokenize the prompt: {response.text[:200]}")
         return response.json()["tokens"]
 
     def detokenize(self, tokens: list[int]) -> str:
-        response = self._http.post("/detokenize", json={"tokens": tokens})
-        response.raise_for_status()
+        response = self._post("/detokenize", {"tokens": tokens})
+        if response.status_code != 200:
+            raise ModelLoadError(f"llama.cpp could not detokenize: {response.text[:200]}")
         return response.json()["content"]
 
     def close(self) -> None:

@@ -8,7 +8,9 @@ tokenizer.json; tests/unit/models/test_minilm_numpy.py checks the vectors agains
 
 The matrices are small (a task is ~20 tokens by 384), and OpenBLAS's threads fight llama.cpp's for the two
 cores while `cos serve` answers other turns: a 12x384 product took 23 ms with two BLAS threads on a busy
-machine and 0.07 ms with one, so the forward pass runs with BLAS limited to one thread (threadpoolctl).
+machine and 0.07 ms with one, so loading the encoder limits NumPy's BLAS to one thread for the process
+(threadpoolctl; a per-call limit would race between parallel turns). Nothing else here multiplies large NumPy
+matrices: torch, when training loads it, has its own threads.
 """
 
 from __future__ import annotations
@@ -53,7 +55,7 @@ class MiniLM:
         self.tokenizer = Tokenizer.from_file(str(folder / "tokenizer.json"))
         self.tokenizer.enable_truncation(MAX_TOKENS)
         self.tokenizer.enable_padding(pad_id=0, pad_token="[PAD]")
-        self._blas = ThreadpoolController()
+        ThreadpoolController().limit(limits=1, user_api="blas")
 
     def _linear(self, x: np.ndarray, name: str) -> np.ndarray:
         return x @ self.w[f"{name}.weight"].T + self.w[f"{name}.bias"]
@@ -61,8 +63,7 @@ class MiniLM:
     def __call__(self, texts: list[str]) -> np.ndarray:
         if not texts:
             return np.zeros((0, 384), dtype=np.float32)
-        with self._blas.limit(limits=1, user_api="blas"):
-            return self._embed(texts)
+        return self._embed(texts)
 
     def _embed(self, texts: list[str]) -> np.ndarray:
         encoded = self.tokenizer.encode_batch(texts)

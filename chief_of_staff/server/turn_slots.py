@@ -9,6 +9,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from chief_of_staff.errors import ChiefOfStaffError
 from chief_of_staff.session import Session
 
 log = logging.getLogger(__name__)
@@ -80,10 +81,13 @@ class AdapterWatch:
             now = self._signature()
             if now == self._seen:
                 return
-            config = engine_config(self.session.settings, self.session.registry.departments,
-                                   model.engine.config.parallel)
-            if config.adapters != model.engine.config.adapters:
-                log.info("adapters changed: reloading llama.cpp with %s",
-                         ", ".join(a.department for a in config.adapters) or "none")
-                model.reload(config)
-            self._seen = now
+            self._seen = now  # tried once per change: a failure is not retried on every turn
+            try:
+                config = engine_config(self.session.settings, self.session.registry.departments,
+                                       model.engine.config.parallel)
+                if config.adapters != model.engine.config.adapters:
+                    log.warning("adapters changed: reloading llama.cpp with %s",
+                                ", ".join(a.department for a in config.adapters) or "none")
+                    model.reload(config)
+            except ChiefOfStaffError as exc:
+                log.warning("adapters changed but llama.cpp could not reload (%s); answering as before", exc)

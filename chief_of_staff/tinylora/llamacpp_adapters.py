@@ -13,12 +13,12 @@ import json
 import logging
 from pathlib import Path
 
+from chief_of_staff.errors import ChiefOfStaffError
 from chief_of_staff.models.gguf_header import GgufHeader
 from chief_of_staff.models.llamacpp_engine import EngineAdapter
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.settings import Settings
 from chief_of_staff.tinylora.adapter_file import (
-    AdapterFileError,
     AdapterIdentity,
     AdapterMismatchError,
     read_identity,
@@ -57,18 +57,12 @@ def served_fingerprint(settings: Settings, gguf: Path) -> str:
 
 
 def export_path(adapter_file: Path, identity: AdapterIdentity, settings: Settings) -> Path:
-    """Where the GGUF export of this adapter lives: next to it, or in the cache when that folder is read-only."""
+    """Where the GGUF export of this adapter lives: next to it in the user's store, else (a plugin's or a shipped
+    adapter) in the cache, so nothing is written into a plugin's or the repository's folders."""
     name = f"adapter.{identity.checksum}.gguf"
-    beside = adapter_file.parent / name
-    if beside.is_file() or _writable(adapter_file.parent):
-        return beside
-    return settings.cache_dir / "tinylora" / "gguf" / identity.department / name
-
-
-def _writable(folder: Path) -> bool:
-    import os
-
-    return os.access(folder, os.W_OK)
+    if adapter_file.resolve().is_relative_to(Path(settings.data_dir).resolve()):
+        return adapter_file.parent / name
+    return Path(settings.cache_dir) / "tinylora" / "gguf" / identity.department / name
 
 
 def export_adapter(adapter_file: Path, target: Path, header: GgufHeader, settings: Settings) -> Path:
@@ -106,7 +100,7 @@ def engine_adapters(settings: Settings, departments: dict[str, Department], head
             if not target.is_file():
                 export_adapter(adapter_file, target, header, settings)
             loaded.append(EngineAdapter(name, target, identity.parameters))
-        except AdapterFileError as exc:
+        except ChiefOfStaffError as exc:  # a broken or foreign file, a model transformers cannot read, ...
             problems[name] = str(exc)
             log.warning("department %s answers without its adapter: %s", name, exc)
     return tuple(loaded), problems

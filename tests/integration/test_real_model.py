@@ -25,17 +25,20 @@ def run_cos(*args: str, input: str | None = None, timeout: int = 300) -> subproc
     return subprocess.run([COS, *args], input=input, capture_output=True, text=True, timeout=timeout, env=os.environ)
 
 
-def test_cos_ask_answers_on_the_real_model(monkeypatch):
+@pytest.mark.parametrize("backend", ["llamacpp", "transformers"])
+def test_cos_ask_answers_on_the_real_model(monkeypatch, backend):
     monkeypatch.setenv("COS_MAX_NEW_TOKENS", "48")
+    monkeypatch.setenv("COS_BACKEND", backend)
     result = run_cos("ask", "--json", input="Is an email asking me to confirm my bank password a phishing attempt?\n")
     assert result.returncode == 0, result.stderr
     row = json.loads(result.stdout)
     assert row["department"] == "security" and row["model"] == "SmolLM2-135M-Instruct"
-    assert row["backend"] == "transformers" and 0 < row["tokens_out"] <= 48
+    assert row["backend"] == backend and 0 < row["tokens_out"] <= 48
     assert len(row["answer"].split()) >= 5, row["answer"]
 
 
-def test_models_info_reports_the_embedded_model():
+def test_models_info_reports_the_embedded_model_on_transformers(monkeypatch):
+    monkeypatch.setenv("COS_BACKEND", "transformers")
     result = run_cos("models", "info", "--json")
     info = json.loads(result.stdout)
     assert info["name"] == "SmolLM2-135M-Instruct" and info["loaded_from"] == "cache"

@@ -6,9 +6,10 @@ from chief_of_staff.errors import ConfigError
 from chief_of_staff.settings import load_settings
 
 
-def test_defaults_use_the_embedded_model_on_transformers():
+def test_defaults_use_the_embedded_model_on_llamacpp():
     settings = load_settings()
-    assert (settings.backend, settings.model) == ("transformers", "embedded")
+    assert (settings.backend, settings.model, settings.parallel, settings.context_size) == \
+        ("llamacpp", "embedded", 4, 4096)
 
 
 def test_config_file_is_read(isolated_config):
