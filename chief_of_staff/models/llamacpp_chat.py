@@ -39,7 +39,6 @@ class LlamaCppChatModel(LocalChatModel):
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     _engine: LlamaEngine = PrivateAttr()
-    _swap: threading.Lock = PrivateAttr(default_factory=threading.Lock)
 
     def __init__(self, config: EngineConfig, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -60,10 +59,9 @@ class LlamaCppChatModel(LocalChatModel):
 
     def reload(self, config: EngineConfig) -> None:
         """Load `config` (new adapters) in a fresh engine and answer on it from the next call on."""
-        fresh = LlamaEngine(config)
-        with self._swap:
-            old, self._engine = self._engine, fresh
-        old.close()  # its C++ server goes when the last answer streaming on it lets go of it
+        self._engine = LlamaEngine(config)  # one assignment: a call sees the old engine or the new one
+        # The old engine is not closed here: an answer streaming on it, or counting tokens with it, finishes
+        # there; its C++ server and HTTP client go when the last of them lets go of it.
 
     @property
     def context_window(self) -> int:

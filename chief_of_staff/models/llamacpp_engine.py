@@ -29,6 +29,7 @@ does not expose. The saved prompts are for one-slot engines that answer one turn
 from __future__ import annotations
 
 import logging
+import re
 import secrets
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -163,9 +164,15 @@ class LlamaEngine:
         if self._prompts is None or department is None or department in self._saved:
             return
         self._saved.add(department)
-        response = self._post("/slots/0?action=save", {"filename": self._prompt_file(department)})
+        name = self._prompt_file(department)
+        response = self._post("/slots/0?action=save", {"filename": name})
         if response.status_code != 200:
             log.warning("prompt of %s not saved: %s", department, response.text[:200])
+            return
+        mine = re.compile(rf"{re.escape(department)}-(base|adapter\.[0-9a-f]+)\.bin")
+        for stale in self._prompts.iterdir():  # saved under an adapter it no longer has
+            if stale.name != name and mine.fullmatch(stale.name):
+                stale.unlink(missing_ok=True)
 
     def request_fields(self, department: str | None) -> dict[str, Any]:
         """The per-request adapter choice: every loaded adapter's id with a scale, 1 only for `department`'s."""

@@ -85,5 +85,19 @@ def test_a_departments_prompt_saved_by_one_process_is_reused_by_the_next(tmp_pat
     assert later.usage_metadata["input_token_details"]["cache_read"] > 15, "the system prompt was not read again"
     assert later.text == expected.text
     (tmp_path / "security-base.bin").write_bytes(b"damaged")
+    (tmp_path / "security-adapter.00ff.bin").write_bytes(b"saved under an adapter since removed")
+    (tmp_path / "security-eu-base.bin").write_bytes(b"another department's")
     assert model(tmp_path).invoke(second_task, department="security").text == expected.text
     assert (tmp_path / "security-base.bin").stat().st_size > 1_000_000, "refused, removed, and written again"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["security-base.bin", "security-eu-base.bin"]
+
+
+def test_llamacpps_own_listener_is_loopback_and_refuses_other_programs(llama):
+    import httpx
+
+    address = llama.engine._server.listening_address
+    assert address.startswith("http://127.0.0.1:")
+    for path, body in [("/completion", {"prompt": "hi", "n_predict": 1}), ("/lora-adapters", []),
+                       ("/tokenize", {"content": "hi"})]:
+        assert httpx.post(address + path, json=body).status_code == 401, path
+    assert llama.count_tokens("hi") == 1, "this process holds the key"
