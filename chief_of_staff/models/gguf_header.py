@@ -11,6 +11,7 @@ skip the 49,152-entry vocabulary without decoding it). Format: https://github.co
 
 from __future__ import annotations
 
+import math
 import struct
 from dataclasses import dataclass
 from pathlib import Path
@@ -40,6 +41,7 @@ class GgufHeader:
     head_count: int | None
     head_count_kv: int | None
     size_bytes: int
+    parameters: int  # numbers in all the tensors, counted from the tensor table
 
     def kv_bytes_per_token(self) -> int:
         """F16 K and V for every layer: what one token of context costs in memory (an estimate)."""
@@ -113,13 +115,21 @@ def read_header(path: Path) -> GgufHeader:
                 value = _value(f, kind, keep)
                 if keep:
                     found[key] = value
+            parameters = 0
+            for _ in range(_tensors):  # name, dimensions, type, offset
+                _string(f)
+                dims = _read(f, "<I")
+                if dims > 8:
+                    raise ValueError(f"a tensor with {dims} dimensions")
+                parameters += math.prod(_read(f, "<Q") for _ in range(dims))
+                _read(f, "<I"), _read(f, "<Q")
     except (EOFError, ValueError, OSError, OverflowError, MemoryError, struct.error) as exc:
         raise ModelLoadError(f"{path} is a damaged or incomplete GGUF file ({exc}); download or copy it again") \
             from exc
-    return _header(path, found)
+    return _header(path, found, parameters)
 
 
-def _header(path: Path, found: dict[str, Any]) -> GgufHeader:
+def _header(path: Path, found: dict[str, Any], parameters: int) -> GgufHeader:
     from gguf import MODEL_ARCH_NAMES
 
     arch = found.get("general.architecture")
@@ -139,5 +149,5 @@ def _header(path: Path, found: dict[str, Any]) -> GgufHeader:
         path=path, architecture=arch, name=str(found.get("general.name") or path.stem), file_type=kind,
         context_length=number(".context_length"), block_count=number(".block_count"),
         embedding_length=number(".embedding_length"), head_count=number(".attention.head_count"),
-        head_count_kv=number(".attention.head_count_kv"), size_bytes=path.stat().st_size,
+        head_count_kv=number(".attention.head_count_kv"), size_bytes=path.stat().st_size, parameters=parameters,
     )

@@ -68,6 +68,10 @@ class LlamaCppChatModel(LocalChatModel):
         return self._engine.config.context_per_slot
 
     @property
+    def parameter_count(self) -> int:
+        return self._engine.header.parameters
+
+    @property
     def device(self) -> str:
         return "cpu"
 

@@ -39,6 +39,7 @@ def test_the_embedded_header_names_the_model():
     assert (header.architecture, header.context_length, header.head_count, header.head_count_kv) == \
         ("llama", 8192, 9, 3)
     assert header.file_type == "model" and header.kv_bytes_per_token() == 2 * 30 * 192 * 2
+    assert header.parameters == 134_515_008, "as transformers counts the same weights"
 
 
 def test_missing_file(tmp_path):
