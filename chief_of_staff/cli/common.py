@@ -31,7 +31,7 @@ def quiet_libraries() -> None:
         logging.basicConfig(
             level=logging.WARNING, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)]
         )
-    if "transformers" in sys.modules:  # else HF_HUB_DISABLE_PROGRESS_BARS (above) silences it when it loads:
+    if sys.modules.get("transformers") is not None:  # else HF_HUB_DISABLE_PROGRESS_BARS (above) silences it when it loads:
         from transformers.utils import logging as hf_logging  # importing it here cost 1 s of every start
 
         hf_logging.disable_progress_bar()
