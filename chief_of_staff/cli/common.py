@@ -31,8 +31,10 @@ def quiet_libraries() -> None:
         logging.basicConfig(
             level=logging.WARNING, format="%(message)s", handlers=[RichHandler(console=err, show_path=False)]
         )
-    if sys.modules.get("transformers") is not None:  # else HF_HUB_DISABLE_PROGRESS_BARS (above) silences it when it loads:
-        from transformers.utils import logging as hf_logging  # importing it here cost 1 s of every start
+    # Only if already loaded: importing transformers here cost 1 s of every start, and when it loads later
+    # HF_HUB_DISABLE_PROGRESS_BARS (above) silences it anyway.
+    if sys.modules.get("transformers") is not None:
+        from transformers.utils import logging as hf_logging
 
         hf_logging.disable_progress_bar()
 
