@@ -43,8 +43,7 @@ def test_models_info_reports_the_embedded_model_on_transformers(monkeypatch):
     info = json.loads(result.stdout)
     assert info["name"] == "SmolLM2-135M-Instruct" and info["loaded_from"] == "cache"
     assert info["parameters"] == 134_515_008
-    assert info["gguf"].endswith(".gguf") and info["gguf_bytes"] > 50_000_000
-    assert info["bytes_on_disk"] > info["gguf_bytes"], "the cache holds dequantised float32 weights"
+    assert info["bytes_on_disk"] > 500_000_000, "the cache holds dequantised float32 weights"
 
 
 def test_corrupt_cache_is_converted_again(tmp_path, caplog):
