@@ -120,6 +120,16 @@ def requests_per_second(url: str, departments: list[str], seconds: float, tokens
     return rate(departments, seconds, ask)
 
 
+def print_rates(rates: dict[str, list[float]], goals: tuple[str, str]) -> None:
+    """Each scenario's median and rounds, then the two 4-client scenarios against 1 client."""
+    median = {name: statistics.median(r) for name, r in rates.items()}
+    for name, r in rates.items():
+        print(f"  {name:<26} {median[name]:6.2f}   rounds: {', '.join(f'{x:.2f}' for x in r)}")
+    one = median["1 client, security"]
+    print(f"  4 clients, one department / 1 client   {median['4 clients, security'] / one:5.2f}x{goals[0]}")
+    print(f"  4 clients, 4 departments / 1 client    {median['4 clients, 4 departments'] / one:5.2f}x{goals[1]}")
+
+
 def start_server() -> tuple[uvicorn.Server, threading.Thread, str]:
     env = use_isolated_env()
     os.environ.update({"COS_BACKEND": "llamacpp", "COS_MODEL": "embedded", "COS_PARALLEL": str(PARALLEL),
@@ -179,19 +189,9 @@ def main() -> None:
     print(f"requests per second, POST /api/chat (num_predict 16), median of {args.rounds} x {args.seconds:g} s; "
           f"median prompt {statistics.median(t[0] for t in tokens):.0f} tokens, "
           f"answer {statistics.median(t[1] for t in tokens):.0f} tokens")
-    median = {name: statistics.median(r) for name, r in rates.items()}
-    for name, r in rates.items():
-        print(f"  {name:<26} {median[name]:6.2f}   rounds: {', '.join(f'{x:.2f}' for x in r)}")
-    one = median["1 client, security"]
-    print(f"  4 clients, one department / 1 client   {median['4 clients, security'] / one:5.2f}x  (goal >= 2.5x)")
-    print(f"  4 clients, 4 departments / 1 client    {median['4 clients, 4 departments'] / one:5.2f}x  (goal >= 1.5x)")
+    print_rates(rates, goals=("  (goal >= 2.5x)", "  (goal >= 1.5x)"))
     print("the same load on llama.cpp's engine directly (no HTTP, no graph), requests per second")
-    engine = {name: statistics.median(r) for name, r in engine_rates.items()}
-    for name, r in engine_rates.items():
-        print(f"  {name:<26} {engine[name]:6.2f}   rounds: {', '.join(f'{x:.2f}' for x in r)}")
-    one = engine["1 client, security"]
-    print(f"  4 clients, one department / 1 client   {engine['4 clients, security'] / one:5.2f}x")
-    print(f"  4 clients, 4 departments / 1 client    {engine['4 clients, 4 departments'] / one:5.2f}x")
+    print_rates(engine_rates, goals=("", ""))
 
 
 if __name__ == "__main__":
