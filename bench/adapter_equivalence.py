@@ -87,7 +87,7 @@ def main() -> None:
     model, tokenizer, _ = load_embedded(settings.cache_dir)
     skeleton = build_skeleton(model, 2, settings.cache_dir)
     bank = attach(model, skeleton)
-    store = AdapterStore.in_data_dir(settings.data_dir)
+    store = AdapterStore.for_settings(settings)
     work = Path(tempfile.mkdtemp(prefix="cos-equivalence-"))
     f32 = write_f32_copy(embedded_gguf(), work / "smollm2-f32.gguf")
     print(f"held-out tasks, adapter per department, {SHIFT_TOKENS} tokens a task for the shift")

@@ -37,6 +37,7 @@ class Context:
     critical: bool = False  # the user marked this task critical (`--critical`)
     private: bool = False  # the user marked this thread private: it never leaves the machine (`--private`)
     cancelled: threading.Event = field(default_factory=threading.Event)  # set by run_turn on Ctrl-C
+    adapter_notes: dict[str, str] = field(default_factory=dict)  # department -> "no adapter for this model"
 
     def for_turn(self, *, department: str | None = None, critical: bool = False, private: bool = False,
                  max_new_tokens: int | None = None) -> Context:
@@ -61,7 +62,7 @@ def load_adapters(settings: Settings, chat_model: LocalChatModel, registry: Regi
     from chief_of_staff.tinylora.runtime import bank_for, load_department_adapters
     from chief_of_staff.tinylora.store import AdapterStore
 
-    store = AdapterStore.in_data_dir(settings.data_dir)
+    store = AdapterStore.for_settings(settings)
     if not any(store.find(d) for d in registry.departments.values()):
         attached = getattr(chat_model.hf_model, "_tinylora_bank", None)
         if attached is not None:
@@ -70,6 +71,15 @@ def load_adapters(settings: Settings, chat_model: LocalChatModel, registry: Regi
     bank = bank_for(chat_model.hf_model, settings.cache_dir)
     load_department_adapters(bank, registry.departments, store)
     return bank
+
+
+def missing_adapter_notes(settings: Settings, chat_model: LocalChatModel, registry: Registry) -> dict[str, str]:
+    """{department: note} for the departments with adapters for other models but none for the one answering."""
+    from chief_of_staff.tinylora.store import AdapterStore
+
+    store = AdapterStore.for_settings(settings)
+    notes = {name: store.missing_note(d, chat_model.model_name) for name, d in registry.departments.items()}
+    return {name: note for name, note in notes.items() if note}
 
 
 def load_context(settings: Settings, registry: Registry | None = None, parallel: int = 1,
@@ -85,6 +95,7 @@ def load_context(settings: Settings, registry: Registry | None = None, parallel:
         escalation=load_escalation(settings, list(registry.departments.values())),
         chat_model=chat_model,
         adapters=load_adapters(settings, chat_model, registry),
+        adapter_notes=missing_adapter_notes(settings, chat_model, registry),
         router=load_router(settings, registry),
         departments=registry.departments,
         history_turns=settings.history_turns,

@@ -118,7 +118,9 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
                 model, prompt.messages, reply.text, settings.agreement_samples, **options))
     kept = history[-ctx.history_turns:] if ctx.history_turns else []
     cloud_bytes = sum(len(text.encode()) for text in [department.system_prompt, task, *(m.text for m in kept)])
-    return {"messages": [answer], "notices": state.get("notices", []) + prompt.notices, "adapter": adapter,
+    notices = prompt.notices + ([ctx.adapter_notes[department.name]]
+                                if adapter is None and department.name in ctx.adapter_notes else [])
+    return {"messages": [answer], "notices": state.get("notices", []) + notices, "adapter": adapter,
             "confidence": confidence, "prompt_bytes": cloud_bytes}
 
 

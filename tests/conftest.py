@@ -17,13 +17,15 @@ REPO = Path(__file__).resolve().parents[1]
 
 @pytest.fixture(autouse=True)
 def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """Each test gets its own data dir and no user config file; the model cache is shared (it is a cache)."""
-    for var in ("COS_BACKEND", "COS_MODEL", "COS_TRAIN_MODEL", "COS_PARALLEL", "COS_CONTEXT_SIZE", "COS_THREADS",
-                "COS_DEPARTMENTS_PATH", "COS_STRICT_PLUGINS", "COS_MAX_NEW_TOKENS",
+    """Each test gets its own data dir, no user config file and no pulled models, and answers on the tiny model
+    (the default, the 1.5B, has its own integration test); the model cache is shared (it is a cache)."""
+    for var in ("COS_BACKEND", "COS_MODEL", "COS_TRAIN_MODEL", "COS_MODELS_DIR", "COS_CATALOGUE_FILE", "COS_PARALLEL",
+                "COS_CONTEXT_SIZE", "COS_THREADS", "COS_DEPARTMENTS_PATH", "COS_STRICT_PLUGINS", "COS_MAX_NEW_TOKENS",
                 "COS_OFFLINE", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"):
         monkeypatch.delenv(var, raising=False)  # no test may reach the real Claude API by accident
     monkeypatch.setenv("COS_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("COS_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("COS_MODEL", "smollm2-135m")
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
@@ -134,7 +136,7 @@ def store_adapter(make_adapter, isolated_config: Path):
         adapter = make_adapter(department, seed)
         for key, value in changes.items():
             setattr(adapter, key, value)
-        path = isolated_config / "data" / "adapters" / department / ADAPTER_FILE
+        path = isolated_config / "data" / "adapters" / "smollm2-135m" / department / ADAPTER_FILE
         save_adapter(adapter, path)
         return path
 

@@ -30,7 +30,7 @@ class ExportFormat(str, Enum):
 
 
 def store_for(settings: Settings) -> AdapterStore:
-    return AdapterStore.in_data_dir(settings.data_dir)
+    return AdapterStore.for_settings(settings)
 
 
 def _department(settings: Settings, name: str) -> Department:
@@ -38,11 +38,18 @@ def _department(settings: Settings, name: str) -> Department:
 
 
 def _load_base(settings: Settings):
+    """The training model, its tokenizer and source, and its adapter bank; on a GPU when there is one
+    (settings.device). The skeleton and fingerprints are computed on the CPU first, so an adapter trained on a
+    GPU loads on a laptop: LAPACK and cuSOLVER need not agree to the last digit."""
     from chief_of_staff.models.embedded import load_local_model
+    from chief_of_staff.models.transformers_chat import pick_device
     from chief_of_staff.tinylora.runtime import bank_for
 
-    model, tokenizer, source = load_local_model(settings.training_model, settings.cache_dir, settings.use_model_cache)
-    return model, tokenizer, source, bank_for(model, settings.cache_dir)
+    model, tokenizer, source = load_local_model(settings.training_model, settings.cache_dir, settings.use_model_cache,
+                                                settings.models_folder, settings.catalogue_file)
+    bank = bank_for(model, settings.cache_dir)
+    model.to(pick_device(settings.device))
+    return model, tokenizer, source, bank
 
 
 @adapters_app.command("train", help="Train a department's adapter with GRPO on its task set.")
@@ -128,29 +135,44 @@ def eval_(department: str, json_output: Annotated[bool, typer.Option("--json")] 
 
 
 def adapter_rows(settings: Settings) -> list[dict]:
+    """Every adapter of every department, for every base model, each marked with its model and whether it answers
+    now (only the model in use's adapters do)."""
     store, departments = store_for(settings), discover_departments(settings).departments.values()
-    return [row for dept in departments if (row := adapter_summary(store, dept)) is not None]
+    rows = []
+    for dept in departments:
+        for model_key, path in store.models_with_adapters(dept).items():
+            row = adapter_summary(store, dept, path)
+            rows.append({**row, "model": model_key, "in_use": model_key == store.model_key})
+    return rows
 
 
 @adapters_app.command("list", help="Every department's adapter: size, base model, held-out metric.")
 @user_errors
 def list_adapters(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
-    rows = adapter_rows(load_settings())
+    settings = load_settings()
+    rows = adapter_rows(settings)
     if json_output:
         print(json.dumps(rows, indent=2))
         return
     table = Table(box=None, pad_edge=False)
-    for column in ("department", "params", "bytes", "held-out metric", "before → after", "n", "trained"):
-        table.add_column(column, no_wrap=True)
+    for column in ("", "department", "base model", "params", "bytes", "held-out metric", "before → after", "n",
+                   "trained"):
+        table.add_column(column, overflow="fold")
     for row in rows:
+        mark = "*" if row["in_use"] else ""
         if "error" in row:
-            table.add_row(row["department"], "[red]broken[/]", "", row["error"][:60], "", "", "")
+            table.add_row(mark, row["department"], row["model"], "[red]broken[/]", "", row["error"][:60], "", "", "")
             continue
         e = row["eval"] or {}
-        table.add_row(row["department"], str(row["params"]), str(row["bytes"]), str(e.get("metric", "")),
-                      f"{e.get('before', 0):.3f} → {e.get('after', 0):.3f}" if e else "", str(e.get("n", "")),
-                      (row["trained_at"] or "")[:10])
-    out.print(table if rows else "no adapters yet: `cos adapters train DEPARTMENT`")
+        table.add_row(mark, row["department"], row["model"], str(row["params"]), str(row["bytes"]),
+                      str(e.get("metric", "")), f"{e.get('before', 0):.3f} → {e.get('after', 0):.3f}" if e else "",
+                      str(e.get("n", "")), (row["trained_at"] or "")[:10])
+    if not rows:
+        out.print("no adapters yet: `cos adapters train DEPARTMENT`")
+        return
+    out.print(table)
+    out.print(f"[dim]* answers now: trained on the model in use ({store_for(settings).model_key}); the others "
+              "answer when their model is in use (`cos models use`).[/]")
 
 
 @adapters_app.command("export", help="Write a department's adapter for PEFT, vLLM/LoRA, Ollama or as merged weights.")
@@ -183,7 +205,8 @@ def export(
     else:
         from chief_of_staff.models.embedded import load_local_model
 
-        fresh, _, _ = load_local_model(settings.training_model, settings.cache_dir, settings.use_model_cache)
+        fresh, _, _ = load_local_model(settings.training_model, settings.cache_dir, settings.use_model_cache,
+                                       settings.models_folder, settings.catalogue_file)
         merge_into(fresh, adapter, skeleton)
         if out_dir.exists():
             shutil.rmtree(out_dir)

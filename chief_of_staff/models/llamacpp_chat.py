@@ -38,6 +38,8 @@ class LlamaCppChatModel(LocalChatModel):
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
+    stop_tokens: tuple[str, ...] = ()  # the model's end-of-turn tokens from its catalogue entry, sent as stops
+
     _engine: LlamaEngine = PrivateAttr()
 
     def __init__(self, config: EngineConfig, **kwargs: Any) -> None:
@@ -97,6 +99,7 @@ class LlamaCppChatModel(LocalChatModel):
             "seed": self.seed,
             "logprobs": True,
             "stream_options": {"include_usage": True},
+            **({"stop": list(self.stop_tokens)} if self.stop_tokens else {}),
             **(engine or self._engine).request_fields(department),
         }
 
@@ -111,7 +114,7 @@ class LlamaCppChatModel(LocalChatModel):
         department = kwargs.get("department")
         body = self.request(messages, department, kwargs.get("max_new_tokens"), engine)
         if stop:
-            body["stop"] = stop
+            body["stop"] = [*body.get("stop", []), *stop]
         cancelled: threading.Event | None = kwargs.get("cancelled")  # set by the caller on Ctrl-C or a client gone
         started = time.perf_counter()
         chunks: queue.Queue = queue.Queue()

@@ -69,6 +69,8 @@ class AdapterRef(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     path: str = Field(description="Adapter file, relative to the department folder.")
+    base_model: str = Field("smollm2-135m", description="The model it was trained on (`cos models list` name, or "
+                            "a GGUF's file name without .gguf): it is used only when that model answers.")
 
 
 class DepartmentManifest(BaseModel):

@@ -19,7 +19,7 @@ router = APIRouter()
 @router.get("/departments", response_class=HTMLResponse)
 def departments_page(request: Request) -> HTMLResponse:
     session = request.app.state.shared.session
-    store = AdapterStore.in_data_dir(session.settings.data_dir)
+    store = AdapterStore.for_settings(session.settings)
     rows = [{
         "name": d.name,
         "description": d.manifest.description,

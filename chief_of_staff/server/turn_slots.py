@@ -61,7 +61,7 @@ class AdapterWatch:
     def _signature(self) -> tuple:
         from chief_of_staff.tinylora.store import AdapterStore
 
-        store = AdapterStore.in_data_dir(self.session.settings.data_dir)
+        store = AdapterStore.for_settings(self.session.settings)
         found = []
         for name, department in self.session.registry.departments.items():
             path = store.find(department)

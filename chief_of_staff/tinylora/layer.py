@@ -112,7 +112,7 @@ class TinyLoraLinear(nn.Module):
         if R is None:
             return out
         h = F.linear(x, self.A)  # (..., r)
-        h = F.linear(h, R.to(h.dtype))  # (..., r)  h @ R^T, as PEFT
+        h = F.linear(h, R.to(h.device, h.dtype))  # (..., r)  h @ R^T, as PEFT (R is tiny: moved per call)
         return out + F.linear(h, self.B)  # (..., out)
 
 

@@ -32,7 +32,7 @@ log = logging.getLogger(__name__)
 def _transformers_form(settings: Settings):
     from chief_of_staff.models.factory import load_weights
 
-    model, _, _ = load_weights(settings.training_model, str(settings.cache_dir), settings.use_model_cache)
+    model, _, _ = load_weights(settings.training_model, settings)
     return model
 
 
@@ -81,7 +81,7 @@ def export_adapter(adapter_file: Path, target: Path, header: GgufHeader, setting
 def engine_adapters(settings: Settings, departments: dict[str, Department], header: GgufHeader
                     ) -> tuple[tuple[EngineAdapter, ...], dict[str, str]]:
     """The adapters llama.cpp should load, and {department: why it answers without one} for the others."""
-    store = AdapterStore.in_data_dir(settings.data_dir)
+    store = AdapterStore.for_settings(settings)
     loaded, problems = [], {}
     fingerprint = None
     for name, department in departments.items():

@@ -90,7 +90,8 @@ def test_models_use_refuses_bad_files_and_keeps_the_setting(tmp_path, damaged):
     assert not (tmp_path / "config.toml").exists()
 
 
-def test_models_use_a_gguf_then_chat_answers_on_it(tmp_path):
+def test_models_use_a_gguf_then_chat_answers_on_it(tmp_path, monkeypatch):
+    monkeypatch.delenv("COS_MODEL")  # the config file chooses
     copy = tmp_path / "my-model.gguf"
     shutil.copy(embedded_gguf(), copy)
     (tmp_path / "config.toml").write_text('max_new_tokens = 5\n\n[budgets.sonnet]\ndaily_usd = 2.0\n')
@@ -101,8 +102,8 @@ def test_models_use_a_gguf_then_chat_answers_on_it(tmp_path):
     answered = runner.invoke(app, ["ask", "--json", "--offline", "Write a tweet about our bread"])
     assert answered.exit_code == 0, answered.output
     assert '"model": "my-model"' in answered.stdout and '"backend": "llamacpp"' in answered.stdout
-    assert runner.invoke(app, ["models", "use", "embedded"]).exit_code == 0
-    assert (tmp_path / "config.toml").read_text().startswith('model = "embedded"')
+    assert runner.invoke(app, ["models", "use", "embedded"]).exit_code == 0  # the tiny model's old name
+    assert (tmp_path / "config.toml").read_text().startswith('model = "smollm2-135m"')
 
 
 def test_training_on_a_gguf_transformers_cannot_read_says_to_set_train_model(tmp_path, monkeypatch):

@@ -227,7 +227,7 @@ def test_broken_or_foreign_adapters_cost_only_their_own_department(store_adapter
     assert "trained on another base model" in caplog.text and "retrain it with `cos adapters train security`" \
         in caplog.text and "checksum mismatch" in caplog.text
     export = model.adapters["content"].gguf
-    assert export.parent == Path(settings.data_dir) / "adapters" / "content", "cached next to the adapter"
+    assert export.parent == Path(settings.data_dir) / "adapters" / "smollm2-135m" / "content", "next to the adapter"
     export.write_bytes(export.read_bytes()[:100_000])  # a damaged cached export: llama.cpp refuses it
     store_adapter("general", seed=3)
     caplog.clear()

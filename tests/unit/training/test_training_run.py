@@ -28,7 +28,7 @@ def cos(*args):
 def test_train_saves_adapter_and_report_then_list_eval_export(toy_department, isolated_config, tiny_model_dir):
     result = cos("adapters", "train", "toy", "--steps", "2")
     assert result.exit_code == 0, result.output
-    store = isolated_config / "data" / "adapters" / "toy"
+    store = isolated_config / "data" / "adapters" / tiny_model_dir.name / "toy"  # one adapter per base model
     report = json.loads((store / "report.json").read_text())
     assert report["params"] == 13 and report["steps"] == 2 and len(report["reward_curve"]) == 2
     assert report["bytes"] == (store / "adapter.tinylora.json").stat().st_size <= 1024
@@ -96,9 +96,10 @@ def test_malformed_task_lines_stop_unless_skipped(isolated_config):
     assert skipped.exit_code == 0 and "skipping 1 malformed task lines" in skipped.stderr
 
 
-def test_corrupt_adapter_is_listed_as_broken_and_chat_still_answers(toy_department, isolated_config):
+def test_corrupt_adapter_is_listed_as_broken_and_chat_still_answers(toy_department, isolated_config,
+                                                                     tiny_model_dir):
     assert cos("adapters", "train", "toy", "--steps", "1").exit_code == 0
-    path = isolated_config / "data" / "adapters" / "toy" / "adapter.tinylora.json"
+    path = isolated_config / "data" / "adapters" / tiny_model_dir.name / "toy" / "adapter.tinylora.json"
     path.write_text(path.read_text()[:-20])
     [row] = [r for r in json.loads(cos("adapters", "list", "--json").stdout) if r["department"] == "toy"]
     assert "corrupt" in row["error"]
