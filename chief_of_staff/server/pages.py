@@ -31,7 +31,12 @@ def departments_page(request: Request) -> HTMLResponse:
         "threshold": threshold_for(session.context.escalation, d),
         "adapter": adapter_summary(store, d),
     } for d in session.registry.departments.values()]
-    return render(request, "departments.html", departments=rows, broken=session.registry.broken)
+    from chief_of_staff.models.catalogue import catalogue_rows, measured_scores
+
+    models = catalogue_rows(session.settings)
+    measured = sorted({d for m in models for d in m["scores"].get("departments", {})})
+    return render(request, "departments.html", departments=rows, broken=session.registry.broken, models=models,
+                  measured_departments=measured, measured_by=measured_scores())
 
 
 @router.get("/costs", response_class=HTMLResponse)

@@ -10,6 +10,7 @@ from langchain_core.messages import AIMessage
 from typer.testing import CliRunner
 
 from chief_of_staff.cli import app
+from chief_of_staff.models.catalogue import measured_scores
 from chief_of_staff.scorecard.questions import QUESTIONS
 from tests.unit.training.conftest import write_toy_department
 
@@ -157,6 +158,10 @@ def test_departments_page_lists_departments_adapters_and_every_plugin_that_faile
     before, after = row["eval"]["before"], row["eval"]["after"]
     assert f"held-out reward_yes: {before:.3f} → {after:.3f} (n={row['eval']['n']})" in page
     assert "halfdone" in page and "missing department.toml" in page
+    models = page.split('data-testid="models"')[1].split("</table>")[0]
+    assert "<b>qwen2.5-coder-1.5b</b>" in models and "cos models pull qwen2.5-coder-1.5b" in models  # not pulled
+    security = measured_scores()["models"]["qwen2.5-coder-1.5b"]["departments"]["security"]
+    assert f"{security['right']}/{security['n']}" in models  # the measured table, as docs/benchmarks.md has it
 
 
 def test_costs_page_shows_spend_budget_and_the_chart(served):
