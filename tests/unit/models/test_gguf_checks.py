@@ -84,7 +84,7 @@ def test_models_use_refuses_bad_files_and_keeps_the_setting(tmp_path, damaged):
     (tmp_path / "notes.txt").write_text("hi")
     write_gguf(tmp_path / "odd.gguf", "transmogrifier")
     for bad, why in [(tmp_path / "missing.gguf", "no model file"), (damaged, "damaged"),
-                     (tmp_path / "notes.txt", "not a .gguf file"), (tmp_path / "odd.gguf", "does not support")]:
+                     (tmp_path / "notes.txt", "nor a .gguf file"), (tmp_path / "odd.gguf", "does not support")]:
         result = runner.invoke(app, ["models", "use", str(bad)])
         assert result.exit_code == 2 and why in result.stderr, (bad, result.output)
     assert not (tmp_path / "config.toml").exists()
