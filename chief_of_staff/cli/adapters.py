@@ -154,19 +154,17 @@ def list_adapters(json_output: Annotated[bool, typer.Option("--json")] = False) 
     if json_output:
         print(json.dumps(rows, indent=2))
         return
-    table = Table(box=None, pad_edge=False)
-    for column in ("", "department", "base model", "params", "bytes", "held-out metric", "before → after", "n",
-                   "trained"):
+    table = Table(box=None, pad_edge=False)  # fits 80 columns: bytes and n are in --json
+    for column in ("department", "base model", "params", "held-out before → after", "trained"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        mark = "*" if row["in_use"] else ""
+        name = ("* " if row["in_use"] else "  ") + row["department"]
         if "error" in row:
-            table.add_row(mark, row["department"], row["model"], "[red]broken[/]", "", row["error"][:60], "", "", "")
+            table.add_row(name, row["model"], "[red]broken[/]", row["error"][:60], "")
             continue
         e = row["eval"] or {}
-        table.add_row(mark, row["department"], row["model"], str(row["params"]), str(row["bytes"]),
-                      str(e.get("metric", "")), f"{e.get('before', 0):.3f} → {e.get('after', 0):.3f}" if e else "",
-                      str(e.get("n", "")), (row["trained_at"] or "")[:10])
+        held_out = f"{e['metric']} {e['before']:.3f} → {e['after']:.3f}" if e else ""
+        table.add_row(name, row["model"], str(row["params"]), held_out, (row["trained_at"] or "")[:10])
     if not rows:
         out.print("no adapters yet: `cos adapters train DEPARTMENT`")
         return
