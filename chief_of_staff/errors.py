@@ -81,7 +81,7 @@ class CloudUnavailableError(CloudError):
 
 class SensitiveDataBlockedError(ChiefOfStaffError):
     """The payload holds sensitive data (or the thread is marked sensitive), so nothing was sent to the cloud.
-    `kinds` names what was found (e.g. "card_number"), never the values."""
+    `kinds` names what was found (e.g. "payment_card"), never the values."""
 
     def __init__(self, message: str, kinds: tuple[str, ...] = ()) -> None:
         super().__init__(message)

@@ -27,8 +27,8 @@ from chief_of_staff.escalation.criticality import assess_criticality
 from chief_of_staff.escalation.ledger import BudgetExceededError, Ledger
 from chief_of_staff.escalation.policy import Decision, PolicyInputs, Tier, decide
 from chief_of_staff.escalation.prices import ModelPrice, PriceTable, load_prices
-from chief_of_staff.escalation.sensitive import detect_sensitive
 from chief_of_staff.plugins.manifest import Department
+from chief_of_staff.sensitive import detect_sensitive
 from chief_of_staff.settings import Settings
 
 log = logging.getLogger(__name__)

@@ -84,7 +84,7 @@ def guard_payload(system: str, messages: list[dict[str, str]], sensitive_thread:
             kinds=("sensitive_thread",),
         )
     # Imported here so this module loads on its own (and without a cycle if escalation imports ClaudeReply).
-    from chief_of_staff.escalation.sensitive import detect_sensitive
+    from chief_of_staff.sensitive import detect_sensitive
 
     found = detect_sensitive("\n".join([system, *(str(m.get("content", "")) for m in messages)]))
     if found.sensitive:

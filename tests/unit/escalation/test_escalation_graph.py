@@ -77,7 +77,7 @@ def test_sensitive_thread_never_reaches_the_cloud_client(chat_model, departments
     first = run_turn(graph, context, "t1", CARD)
     later = run_turn(graph, context, "t1", ROUTINE)  # the thread stays sensitive
     assert first.trace["tier"] == 4 and later.trace["tier"] == 4
-    assert first.trace["sensitive"] == {"sensitive": True, "kinds": ["card_number"]}
+    assert first.trace["sensitive"] == {"sensitive": True, "kinds": ["payment_card"]}
     assert "4111" not in str(first.trace) and "4111" not in str(later.trace)
     assert server.requests == []
     assert [row[0] for row in ledger_rows(context)] == [4, 4]

@@ -38,10 +38,10 @@ CASES = [
      {"critical_reasons": ("x",), "budget_left_usd": {}}, Tier.LOCAL),
     ("critical without a model configured skips that tier",
      {"critical_reasons": ("x",), "models": {Tier.SONNET: "claude-sonnet-5-5"}}, Tier.SONNET),
-    ("sensitive stays on the machine", {"sensitive_kinds": ("card_number",)}, Tier.SENSITIVE_LOCAL),
+    ("sensitive stays on the machine", {"sensitive_kinds": ("payment_card",)}, Tier.SENSITIVE_LOCAL),
     ("sensitive beats critical", {"sensitive_kinds": ("health_record",), "critical_reasons": ("x",)},
      Tier.SENSITIVE_LOCAL),
-    ("sensitive beats low confidence", {"sensitive_kinds": ("iban",), "confidence": 0.0}, Tier.SENSITIVE_LOCAL),
+    ("sensitive beats low confidence", {"sensitive_kinds": ("bank_account",), "confidence": 0.0}, Tier.SENSITIVE_LOCAL),
 ]
 
 
@@ -67,7 +67,7 @@ def test_critical_task_kept_local_carries_a_visible_warning():
 
 
 def test_sensitive_decision_names_the_kinds():
-    decision = decide(inputs(sensitive_kinds=("card_number", "us_ssn")))
+    decision = decide(inputs(sensitive_kinds=("payment_card", "government_id")))
     assert "card_number, us_ssn" in decision.reasons[0]
 
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from chief_of_staff.escalation import sensitive
-from chief_of_staff.escalation.sensitive import KINDS, Sensitivity, detect_sensitive
+from chief_of_staff.sensitive import KINDS, Sensitivity, detect_sensitive
+from chief_of_staff.sensitive import detector as sensitive
 
 DATA = Path(__file__).resolve().parents[2] / "data"
 
@@ -23,35 +23,35 @@ def kinds_of(text: str) -> tuple[str, ...]:
 
 # (text, the kind it must contain)
 FOUND = [
-    ("card_number", "charge 4111 1111 1111 1111 for the deposit"),
-    ("card_number", "card 5555-5555-5555-4444 was declined"),
-    ("card_number", "Amex 3782 822463 10005 on file"),
-    ("card_number", "refund to 4242424242424242 please"),
-    ("card_number", "card 4111 1111 1111 1111 123 (the CVV) for the booking"),
-    ("card_number", "card 4111\u00a01111\u00a01111\u00a01111 on file"),  # no-break spaces
-    ("card_number", "card 4111\u20071111\u20071111\u20071111"),  # figure spaces
-    ("card_number", "card 4111\u202f1111\u202f1111\u202f1111"),  # narrow no-break spaces
-    ("card_number", "card 4111\t1111\t1111\t1111"),
-    ("card_number", "card 4111.1111.1111.1111"),
-    ("card_number", "card 4111/1111/1111/1111"),
-    ("card_number", "card 4111\u200b1111\u200b1111\u200b1111"),  # zero-width spaces
-    ("card_number", "4111\ufeff1111\u200c1111\u200d1111"),
-    ("card_number", "card ４１１１ １１１１ １１１１ １１１１"),  # full-width digits
-    ("card_number", "card 5555\u20135555\u20135555\u20134444"),  # en-dashes
-    ("card_number", "Amex 3782\u00a0822463\u00a010005"),
-    ("iban", "pay GB82 WEST 1234 5698 7654 32 by Friday"),
-    ("iban", "IBAN DE89 3704 0044 0532 0130 00 for the SEPA transfer"),
-    ("iban", "refund to gb29nwbk60161331926819"),
-    ("iban", "pay BE68 5390 0754 7034 plus the fee"),
-    ("us_ssn", "His SSN is 123-45-6789, file the extension"),
-    ("us_ssn", "ssn 401224567 for payroll"),
-    ("us_ssn", "social security number: 536 22 1234"),
-    ("us_ssn", "her SSN is 123\u201345\u20136789"),  # en-dashes
-    ("us_ssn", "123\u201145\u20116789 for the W-4"),  # non-breaking hyphens
-    ("us_ssn", "SSN 123\u221245\u22126789"),  # minus signs
-    ("us_ssn", "SSN １２３-４５-６７８９"),  # full-width digits
-    ("bank_routing_number", "routing number 021000021, account 123456789012"),
-    ("bank_routing_number", "the ABA is 011000015"),
+    ("payment_card", "charge 4111 1111 1111 1111 for the deposit"),
+    ("payment_card", "card 5555-5555-5555-4444 was declined"),
+    ("payment_card", "Amex 3782 822463 10005 on file"),
+    ("payment_card", "refund to 4242424242424242 please"),
+    ("payment_card", "card 4111 1111 1111 1111 123 (the CVV) for the booking"),
+    ("payment_card", "card 4111\u00a01111\u00a01111\u00a01111 on file"),  # no-break spaces
+    ("payment_card", "card 4111\u20071111\u20071111\u20071111"),  # figure spaces
+    ("payment_card", "card 4111\u202f1111\u202f1111\u202f1111"),  # narrow no-break spaces
+    ("payment_card", "card 4111\t1111\t1111\t1111"),
+    ("payment_card", "card 4111.1111.1111.1111"),
+    ("payment_card", "card 4111/1111/1111/1111"),
+    ("payment_card", "card 4111\u200b1111\u200b1111\u200b1111"),  # zero-width spaces
+    ("payment_card", "4111\ufeff1111\u200c1111\u200d1111"),
+    ("payment_card", "card ４１１１ １１１１ １１１１ １１１１"),  # full-width digits
+    ("payment_card", "card 5555\u20135555\u20135555\u20134444"),  # en-dashes
+    ("payment_card", "Amex 3782\u00a0822463\u00a010005"),
+    ("bank_account", "pay GB82 WEST 1234 5698 7654 32 by Friday"),
+    ("bank_account", "IBAN DE89 3704 0044 0532 0130 00 for the SEPA transfer"),
+    ("bank_account", "refund to gb29nwbk60161331926819"),
+    ("bank_account", "pay BE68 5390 0754 7034 plus the fee"),
+    ("government_id", "His SSN is 123-45-6789, file the extension"),
+    ("government_id", "ssn 401224567 for payroll"),
+    ("government_id", "social security number: 536 22 1234"),
+    ("government_id", "her SSN is 123\u201345\u20136789"),  # en-dashes
+    ("government_id", "123\u201145\u20116789 for the W-4"),  # non-breaking hyphens
+    ("government_id", "SSN 123\u221245\u22126789"),  # minus signs
+    ("government_id", "SSN １２３-４５-６７８９"),  # full-width digits
+    ("bank_account", "routing number 021000021, account 123456789012"),
+    ("bank_account", "the ABA is 011000015"),
     ("credential", "key sk-ant-api03-Xy7Kq2Lm9Pz4Rt6Vb8Nc1Df3Gh5Jk7Lm9Qw2E, why the 401s?"),
     ("credential", "AWS key AKIAIOSFODNN7EXAMPLE keeps failing"),
     ("credential", "token ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8 for the action"),
@@ -98,7 +98,7 @@ FOUND = [
     ("legal_record", "my ex is suing me for custody and I need Fridays off"),
     ("financial_record", "Check Maria Lopez's bank statement for the missing rent"),
     ("financial_record", "Raise Priya's salary to £42,000"),
-    ("financial_record", "account number 41234567, sort code 20-00-00"),
+    ("bank_account", "account number 41234567, sort code 20-00-00"),
     ("financial_record", "My salary is 45000 and my mortgage payment is 1,200; can the business lend me money?"),
     ("financial_record", "I pay £950 a month on my mortgage, can I take more out of the company?"),
     ("financial_record", "My income from the shop was 42,000 last year; what tax bracket is that?"),
@@ -106,21 +106,21 @@ FOUND = [
 
 # near-misses: each must NOT report the kind
 NOT_FOUND = [
-    ("card_number", "charge 4111 1111 1111 1112 for the deposit"),  # Luhn fails
-    ("card_number", "track parcel 4000 1234 5678 9010"),  # Luhn fails
-    ("card_number", "tracking 7734 2210 9981 5523"),  # no issuer starts with 7
-    ("card_number", "IBAN DE89 3704 0044 0532 0130 00"),  # the digit groups inside an IBAN
-    ("iban", "pay GB83 WEST 1234 5698 7654 32 by Friday"),  # wrong check digits
-    ("iban", "our VAT number is GB123456789"),  # too short for a GB IBAN
-    ("us_ssn", "SSN 000-12-3456"),
-    ("us_ssn", "SSN 666-12-3456"),
-    ("us_ssn", "SSN 912-34-5678"),
-    ("us_ssn", "SSN 123-00-4567"),
-    ("us_ssn", "SSN 123-45-0000"),
-    ("us_ssn", "order 401224567 shipped today"),  # 9 bare digits with no SSN label
-    ("us_ssn", "invoice 2024-01-15 and ref ORD-123-45-6789"),
-    ("bank_routing_number", "order 021000021 shipped today"),  # valid checksum, no routing words
-    ("bank_routing_number", "routing number 123456789"),  # checksum fails
+    ("payment_card", "charge 4111 1111 1111 1112 for the deposit"),  # Luhn fails
+    ("payment_card", "track parcel 4000 1234 5678 9010"),  # Luhn fails
+    ("payment_card", "tracking 7734 2210 9981 5523"),  # no issuer starts with 7
+    ("payment_card", "IBAN DE89 3704 0044 0532 0130 00"),  # the digit groups inside an IBAN
+    ("bank_account", "pay GB83 WEST 1234 5698 7654 32 by Friday"),  # wrong check digits
+    ("bank_account", "our VAT number is GB123456789"),  # too short for a GB IBAN
+    ("government_id", "SSN 000-12-3456"),
+    ("government_id", "SSN 666-12-3456"),
+    ("government_id", "SSN 912-34-5678"),
+    ("government_id", "SSN 123-00-4567"),
+    ("government_id", "SSN 123-45-0000"),
+    ("government_id", "order 401224567 shipped today"),  # 9 bare digits with no SSN label
+    ("government_id", "invoice 2024-01-15 and ref ORD-123-45-6789"),
+    ("bank_account", "order 021000021 shipped today"),  # valid checksum, no routing words
+    ("bank_account", "routing number 123456789"),  # checksum fails
     ("credential", "Draft a password policy: minimum 14 characters"),
     ("credential", "The password is too short"),
     ("credential", "password: ${DB_PASSWORD}"),
@@ -215,7 +215,7 @@ def test_the_answer_never_contains_the_matched_value(text: str, value: str):
 
 def test_kinds_are_sorted_and_unique():
     result = detect_sensitive("Mr Patel, 07700 900111, paid with 4111-1111-1111-1111 and SSN 123-45-6789")
-    assert result.kinds == ("card_number", "contact_details", "us_ssn")
+    assert result.kinds == ("contact_details", "government_id", "payment_card")
 
 
 @pytest.mark.parametrize("not_text", [None, 42, b"4111 1111 1111 1111", ["a list"]])
@@ -227,7 +227,7 @@ def test_fails_closed_when_a_checker_raises(monkeypatch: pytest.MonkeyPatch):
     def broken(text: str) -> bool:
         raise RuntimeError("boom")
 
-    monkeypatch.setitem(sensitive.CHECKERS, "iban", broken)
+    monkeypatch.setitem(sensitive.CHECKERS, "bank_account", broken)
     assert detect_sensitive("chase an overdue invoice") == Sensitivity(True, ("detector_error",))
 
 
@@ -260,11 +260,9 @@ def test_false_positive_rate_is_below_5_percent_on_the_non_sensitive_set():
     assert len(flagged) / len(rows) < 0.05, flagged
 
 
-def test_long_adversarial_text_stays_fast():
-    import time
-
-    texts = ["a." * 20000, "12-" * 15000, ("salary " * 50 + "z" * 150 + " her " * 50 + "q" * 150) * 50]
-    started = time.perf_counter()
+@pytest.mark.timeout(60)  # a hang guard, not a benchmark: catastrophic backtracking would take hours
+def test_long_adversarial_text_finishes():
+    texts = ["a." * 20000, "12-" * 15000, ("salary " * 50 + "z" * 150 + " her " * 50 + "q" * 150) * 50,
+             "password " * 5000, "+1 (" * 5000, "@" * 10000 + "a" * 10000]
     for text in texts:
         detect_sensitive(text)
-    assert time.perf_counter() - started < 2.0  # about 0.2 s here; catastrophic backtracking would take minutes

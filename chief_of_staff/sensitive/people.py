@@ -1,7 +1,7 @@
-"""Who a piece of text is about, for the sensitive-data detector (sensitive.py): people's names (short lists of
-common first names and surnames, honorifics, "client Okafor") and the owners a record can belong to ("Maria's",
-"for Mr Evans", his/her, "the client's", "a patient who ..."). Plain `re`, no model: an unusual name with no
-honorific, role word or pronoun is missed.
+"""Who a piece of text is about, for the sensitive-data checkers: people's names (short lists of common first names
+and surnames, honorifics, "client Okafor", initials such as "client J.D.") and the owners a record can belong to
+("Maria's", "for Mr Evans", his/her, "the client's", "a patient who ..."). Plain `re`, no model: an unusual name
+with no honorific, role word, initials or pronoun is missed.
 """
 
 from __future__ import annotations
@@ -43,7 +43,10 @@ _HONORIFIC_NAME = re.compile(r"\b(?:Mr|Mrs|Ms|Miss|Mx|Dr|Prof|Sir|Dame)\.?\s+[A-
 ROLES = (r"(?:client|customer|patient|tenant|employee|staff member|member of staff|candidate|applicant|worker"
           r"|colleague|contractor|student|resident|guest|volunteer|receptionist|nurse|driver|cleaner|manager"
           r"|assistant|bookkeeper|hygienist|chef|apprentice|intern|landlord|policyholder)")
-_NAMED = re.compile(r"(?i:\b(?:" + ROLES + r"|name is|named|dear))\s+([A-Z][a-z-]+)")  # "client Okafor"
+_NAMED = re.compile(  # "client Okafor", "client J.D."
+    r"(?i:\b(?:" + ROLES + r"|name is|named|dear))\s+([A-Z][a-z-]+|[A-Z]\.\s?[A-Z]\.?)"
+)
+_INITIALS = re.compile(r"\b[A-Z]\.\s?[A-Z]\.(?!\w)")  # "J.D. reported ...": a person written by initials
 _NOT_A_NAME = frozenset({"service", "services", "support", "care", "portal", "success", "team", "experience", "data",
                          "records", "relations", "satisfaction", "feedback", "account", "accounts", "list", "the",
                          "customer", "customers", "client", "clients", "sir", "madam", "all"})
@@ -56,7 +59,10 @@ _PERSON_CUE = re.compile(
     r"|\b(?:" + ROLES + r"|case|member)\s*(?:#|no\.?|number|id|ref\.?)?\s*:?\s*[A-Z]{0,4}-?\d{3,}",  # "patient 55102"
     re.IGNORECASE,
 )
-_OWNER_AFTER = re.compile(r"(?:\s+[A-Z][a-z]+)?(?:'s|’s|'|’|\s+" + _SPECIFIC + r"\b)")  # "Maria Lopez's", "Priya is"
+_OWNER_AFTER = re.compile(  # "Maria Lopez's", "Priya is", "Ella Grant (age 9) has", "Mia Chen: $58,000"
+    r"(?:\s+[A-Z][a-z]+)?(?:\s*\(age \d+\))?(?:'s|’s|'|’|:|\s+" + _SPECIFIC + r"\b)"
+)
+_FULL_NAME = re.compile(r"\b[A-Z][a-z]+ [A-Z][a-z]+(?:-[A-Z][a-z]+)?\b")  # "Ella Grant (age 9) has": any name
 _OWNER_BEFORE = re.compile(r"\b(?:for|of|against|behalf of|re:?)\s+$", re.IGNORECASE)  # "the lawsuit against X"
 _WRITTEN_TO = re.compile(r"\b(?:to|with)\s+$", re.IGNORECASE)  # "the settlement offer to Mr Singh": a client's matter
 
@@ -65,6 +71,7 @@ def name_spans(text: str) -> list[tuple[int, int]]:
     """Where a person's name appears: honorific + name, a listed first name or surname, "client Okafor", "named X"."""
     spans = [match.span() for match in _HONORIFIC_NAME.finditer(text)]
     spans += [match.span() for match in _NAMED.finditer(text) if match.group(1).lower() not in _NOT_A_NAME]
+    spans += [match.span() for match in _INITIALS.finditer(text)]
     for match in _WORD.finditer(text):
         word = match.group()
         lower = word.lower()
@@ -78,9 +85,9 @@ def owner_spans(text: str) -> list[tuple[int, int]]:
     "a patient who/with/has...", "employee #123". A name that only gets the task ("ask Maria to ...") is not one."""
     spans = [match.span() for match in _PERSON_CUE.finditer(text)]
     spans += [match.span() for match in _NAMED.finditer(text) if match.group(1).lower() not in _NOT_A_NAME]
-    spans += [match.span() for match in _HONORIFIC_NAME.finditer(text)
+    spans += [match.span() for pattern in (_HONORIFIC_NAME, _FULL_NAME) for match in pattern.finditer(text)
               if _WRITTEN_TO.search(text, max(0, match.start() - 10), match.start())]
-    for start, end in name_spans(text):
+    for start, end in name_spans(text) + [match.span() for match in _FULL_NAME.finditer(text)]:
         if _OWNER_AFTER.match(text, end) or _OWNER_BEFORE.search(text, max(0, start - 20), start):
             spans.append((start, end))
     return spans
