@@ -49,6 +49,10 @@ class EmptyTaskError(ChiefOfStaffError):
     """The task has no text."""
 
 
+class InputError(ChiefOfStaffError):
+    """Input that cannot be read: a missing or unreadable file, bytes that are not UTF-8."""
+
+
 class CloudError(ChiefOfStaffError):
     """A call to Claude failed. `usage` is what the API had reported before the failure (None when nothing was),
     so the ledger charges only that; `retry_after` is the wait in seconds the API asked for, when it asked."""

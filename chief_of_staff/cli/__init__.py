@@ -14,6 +14,7 @@ from chief_of_staff.cli.escalation import escalation_app
 from chief_of_staff.cli.models import models_app
 from chief_of_staff.cli.route import route
 from chief_of_staff.cli.scorecard import scorecard
+from chief_of_staff.cli.sensitive import sensitive_app
 from chief_of_staff.cli.serve import serve
 
 app = typer.Typer(
@@ -30,6 +31,7 @@ app.add_typer(departments_app, name="departments", help="List, show and create d
 app.add_typer(models_app, name="models", help="The local model: what is loaded, from where.")
 app.add_typer(adapters_app, name="adapters", help="Train, evaluate, list and export department adapters.")
 app.add_typer(escalation_app, name="escalation", help="Calibrate when departments escalate to Claude.")
+app.add_typer(sensitive_app, name="sensitive", help="Check text for sensitive data that must stay on this machine.")
 app.command(help="Cloud spend by day, tier and department; budget left; saving against all-Sonnet.")(costs)
 app.command(help="The business scorecard: 7 questions, then scores and what to switch on.")(scorecard)
 app.command(help="Serve the Chief of Staff over HTTP with Ollama's API (cos-<department> models).")(serve)

@@ -12,7 +12,8 @@ from stdnum.us import rtn
 
 from chief_of_staff.sensitive.text import labelled
 
-_IBAN = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?\b", re.IGNORECASE)
+_IBAN = re.compile(  # written any way people write them: "ES 58 0049 ...", "BE 07-0682455012-66", "NO07.8380.08.06006"
+    r"\b[A-Z]{2}[ .-]?\d{2}(?:[ .-]?[A-Z0-9]){10,32}", re.IGNORECASE)
 _NINE_DIGITS = re.compile(r"(?<![\w-])\d{9}(?![\w-])")
 _DASHED_ROUTING = re.compile(r"(?<![\w-])\d{4}-\d{4}-\d(?![\w-])")  # how cheques print it: 3222-7162-7
 _ROUTING_LABEL = re.compile(r"\b(?:routing|aba|rtn|bank|transit number|ach|wire|fedwire)\b", re.IGNORECASE)
@@ -22,7 +23,9 @@ _ACCOUNT = re.compile(
     r"\s*(?:is|:|=)?\s*(?:ending (?:in )?)?\d{6,17}\b"
     r"|\b(?:bank|checking|chequing|savings) (?:account|acct)\b[^.\n]{0,30}?\b\d{6,17}\b"
     r"|\bsort[ -]?code\s*(?:is|:)?\s*\d{2}[- ]?\d{2}[- ]?\d{2}\b"
-    r"|\b\d{2}-\d{2}-\d{2}\s+\d{8}\b",  # sort code then account number, as UK invoices print them
+    r"|\b\d{2}-\d{2}-\d{2}\s+\d{8}\b"  # sort code then account number, as UK invoices print them
+    r"|\b(?:bank|checking|chequing|savings) (?:account|acct)\b[^.\n]{0,12}?\b\d[\d -]{6,24}\d\b"  # "38 9013 000 98 73 00"
+    r"|\b(?:CBU|CVU|CLABE|BSB|IFSC|BIC/IBAN)\b\s*:?\s*[A-Z0-9][\d -]{5,24}\d\b",
     re.IGNORECASE,
 )
 
@@ -38,7 +41,7 @@ def _mod97_valid(number: str) -> bool:
 
 
 def _iban_valid(candidate: str) -> bool:
-    compact = candidate.replace(" ", "").replace("-", "").upper()
+    compact = re.sub(r"[ .-]", "", candidate).upper()
     if sum(c.isdigit() for c in compact[4:]) < 6:
         return False
     # the pattern may run on into the next word: try the longest prefix that is a valid IBAN

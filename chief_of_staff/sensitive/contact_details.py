@@ -38,6 +38,11 @@ _DATE_OR_TIME = re.compile(  # "01.02.2024 10.30", "2024-01-02"
 _IBAN_LIKE = re.compile(r"\b[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}", re.IGNORECASE)  # "GI75 aWBK 0000 0000 7099"
 _PHONE_WORD = re.compile(r"\b(?:phone|mobile|cell|tel|telephone|call|ring|text|whatsapp|sms|fax"
                          r"|(?:my|his|her|their)\s+(?:[\w-]+\s+){0,2}(?:number|no\.?))\b", re.IGNORECASE)
+_REFERENCE_WORD = re.compile(  # "order reference 9434765871", "ticket 0614-050707-104-0": a number, not a phone
+    r"\b(?:order|ref|reference|invoice|inv|batch|ticket|booking|tracking|serial|sku|po|id|case|job|policy|vat|reg"
+    r"|registration|receipt|parcel|shipment|confirmation|transaction|reservation|item|model|part|lot)\b[^\n\d]{0,12}$",
+    re.IGNORECASE,
+)
 _FREEPHONE = re.compile(r"^(?:\+?1[\s.-]?)?\(?8(?:00|33|44|55|66|77|88)\)?[\s.-]|^0800|^0808|^\+44\s?800")
 _OURS = re.compile(  # "us", not "US" (a country); a business's own line: "the supplier on", "the Leeds shop:"
     r"\b(?:[Oo]urs?|OURS?|[Ww]e|us)\b|(?i:\b(?:supplier|vendor|shop|store|office|branch|company|firm|ltd|limited"
@@ -93,15 +98,25 @@ def _phone_numbers(text: str) -> list[tuple[int, int]]:
         for match in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID):
             if plausible(match.start, match.end):
                 found.append((match.start, match.end))
-    labels = spans(_PHONE_WORD, text)
     for match in _PHONE.finditer(text):
-        number = match.group()
-        if not plausible(*match.span()):
-            continue
-        shaped = sum(c.isdigit() for c in number) >= 9 and (number[0] in "+(0" or _US_SHAPE.search(number))
-        if shaped or any_near([match.span()], labels, 30):
+        if plausible(*match.span()):
             found.append(match.span())
-    return found
+    labels = spans(_PHONE_WORD, text)
+    return [(start, end) for start, end in found if _phone_like(text, start, end, labels)]
+
+
+def _phone_like(text: str, start: int, end: int, labels: list[tuple[int, int]]) -> bool:
+    """A phone word nearby ("call", "my number") decides; else a reference word just before ("order 943...") rules it
+    out; else the number needs a phone's look: "+", "(", or digit groups starting with 0 or in 3-3-4."""
+    if any_near([(start, end)], labels, 30):
+        return True
+    if _REFERENCE_WORD.search(text, max(0, start - 30), start):
+        return False
+    number = text[start:end]
+    if sum(c.isdigit() for c in number) < 9:  # "pallets 0034-0037"
+        return False
+    grouped = any(c in number for c in " .-")
+    return number[0] in "+(" or bool(_US_SHAPE.search(number)) or (number[0] == "0" and grouped)
 
 
 def _personal_phone(text: str) -> bool:

@@ -23,7 +23,7 @@ _TOKEN_SHAPES = re.compile(
       | \b(?:AKIA|ASIA|ABIA|ACCA)[0-9A-Z]{16}\b             # AWS access key id
       | \bgh[pousr]_[A-Za-z0-9]{30,} | \bgithub_pat_[A-Za-z0-9_]{30,}
       | \bgl(?:pat|ptt|rt|dt|cbt|ft|imt|agent|oas|soat)-[A-Za-z0-9_-]{20,}   # GitLab
-      | \bxox[abeoprs]-[A-Za-z0-9-]{10,} | \bxapp-\d-[A-Za-z0-9-]{20,}      # Slack
+      | \bxox[abeprs]-[A-Za-z0-9-]{10,} | \bxapp-\d-[A-Za-z0-9-]{20,}      # Slack
       | hooks\.slack\.com/(?:services|workflows|triggers)/[A-Za-z0-9/_-]{20,}
       | discord(?:app)?\.com/api/webhooks/\d+/[A-Za-z0-9_-]{20,}
       | \bAIza[0-9A-Za-z_-]{35} | \bya29\.[0-9A-Za-z_-]{20,} | \bGOCSPX-[A-Za-z0-9_-]{20,}   # Google
@@ -39,6 +39,10 @@ _TOKEN_SHAPES = re.compile(
       | \b[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}   # Azure AD client secret
       | \bAccountKey=[A-Za-z0-9+/=]{40,} | \bSharedAccessSignature\b | \bsig=[A-Za-z0-9%]{30,}
       | -----BEGIN[A-Z ]*PRIVATE\ KEY(?:\ BLOCK)?----- | PuTTY-User-Key-File-\d
+      | \bapi_org_[A-Za-z]{34}\b | \bABSK[A-Za-z0-9+/]{40,}={0,2} | \bbedrock-api-key-[A-Za-z0-9+/=]{20,}
+      | \bdt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64} | \bFlyV1\ fm\d_[A-Za-z0-9+/=_-]{40,} | \bfo1_[A-Za-z0-9_-]{40,}
+      | \.atlasv1\.[A-Za-z0-9_=-]{40,} | \bHRKU-[A-Za-z0-9_-]{40,} | webhook\.office\.com/webhookb2/\S{40,}
+      | \bv1\.0-[a-f0-9]{24}-[a-f0-9]{100,} | \bpat\.[a-z0-9]{22}\.[a-z0-9]{24}\.[a-z0-9]{20}
       | \beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*   # JWT""",
     re.VERBOSE,
 )
@@ -48,9 +52,11 @@ _SECRET_NAME = (  # (?<![A-Za-z]), not \b: "_" joins the words of DB_PASSWORD, c
     r"|apikey|pass(?![a-z])|(?:alarm|door|gate|safe|keypad|entry|lock|access|security|wi-?fi|garage) ?codes?)"
     r"(?:_[A-Za-z]+)*"
 )
+_CAMEL_SECRET_NAME = (  # adafruitToken, EZAKToken, HEROKU_KEY, SNYK_API_KEY (case-sensitive)
+    r"\b[A-Za-z][a-zA-Z0-9]*(?:Token|Key|Secret|Password|Passwd|Pwd|Auth|Credentials?)\b|\b[A-Z0-9_]*KEY\b")
 _SECRET_ASSIGNMENT = re.compile(  # also api_secret, AWS_SECRET_ACCESS_KEY, auth_token, "the password for X is Y"
-    _SECRET_NAME + r"(?:\[\d*\])?[\"']?(?:\s+(?:for|to|of|on)\s+[^.,;:?!\n]{1,40}?)?"  # secret[] = "..." (C)
-    r"(?:\s*(?::=|=>|[!=]==?|[:=]|\(|\.assign\()\s*|\s+(?=[\"'])"
+    r"(?:(?-i:" + _CAMEL_SECRET_NAME + r")|" + _SECRET_NAME + r")(?:\[\d*\])?[\"']?(?:\s+(?:for|to|of|on)\s+[^.,;:?!\n]{1,40}?)?"  # secret[] = "..." (C)
+    r"(?:[ \t]*(?::{1,3}=|\?=|=>|[!=]==?|[:=]|\(|\.assign\()[ \t]*|[ \t]+(?=[\"'])"  # one line: "KEY=\nOTHER=" is empty
     r"|\s+(?:is|was|will be|should be|=|is now|has been changed to|changed to|set to"
     r"|reset to)\s*:?\s*)@?(?:[\"'`]([^\"'`\n]{4,200})[\"'`]|([^\s\"'`,;]+))",
     re.IGNORECASE,
@@ -59,28 +65,32 @@ _COMPARED_SECRET = re.compile(  # if ("hunter2!" == password)
     r"[\"'`]([^\"'`\n]{4,200})[\"'`]\s*[!=]==?\s*(?:[A-Za-z]+_)*" + _SECRET_NAME + r"\b", re.IGNORECASE
 )
 _SENTENCE_SECRET = re.compile(  # "log in with user bob and password hunter2!", "my password Sunny2024 stopped working"
-    r"(?<![A-Za-z])(?:password|passcode|passphrase|pin|pwd)\s+(?!is\b|was\b|for\b|to\b|of\b|on\b|policy|manager|reset"
+    r"(?<![A-Za-z])(?:password|passcode|passphrase|pin|pwd|(?:alarm|door|gate|safe|keypad|entry|lock|key ?safe"
+    r"|access) code)[\s:#]+(?!is\b|was\b|for\b|to\b|of\b|on\b|policy|manager|reset"
     r"|change|expir)[\"'`]?([^\s\"'`,;]+)",
     re.IGNORECASE,
 )
 _BEARER = re.compile(  # the value needs a digit: "Bearer tokens expire after an hour" names no token
-    r"(?<![A-Za-z])(?:authorization\s*:\s*(?:basic|token|bearer)?|bearer|token)\s+(?=[\w~+/.=-]*\d)[\w~+/.=-]{16,}",
+    r"(?<![A-Za-z])(?:(?:authorization\s*:\s*(?:basic|token|bearer)?|bearer|token)\s+(?=[\w~+/.=-]*\d)[\w~+/.=-]{16,}"
+    r"|authorization\s*:\s*basic\s+[A-Za-z0-9+/]{8,}={0,2})",
     re.IGNORECASE,
 )
 _URL_PASSWORD = re.compile(r"://[^\s:/@\"']{1,64}:([^\s/@\"']{1,128})@[\w.-]")  # any scheme://user:password@host
-_CURL_USER = re.compile(r"(?:\s-u\s*|--user[ =])[\"']?[^\s:\"']{1,64}:([^\s\"']{1,128})")
+_CURL_USER = re.compile(r"(?:\s-u\s*|--user[ =]\s*)[\"']?([^\s:\"']{0,64}):([^\s\"']{0,128})")
 _LOGIN_PAIR = re.compile(  # "login: admin / Spring2025#", "user: admin pass: Spring2025#"
     r"\b(?:login|log-?in|credentials|user(?:name)?|email)\b[^\n]{0,40}?[:=]\s*\S+\s*(?:/|\s(?:pass|pw|pwd)\s*[:=])"
     r"\s*([^\s\"'`,;]+)",
     re.IGNORECASE,
 )
+_CODE_REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.[a-z_]+)+|[A-Z][A-Z_]*_[A-Z_]*\d?[A-Z_]*")
 _EMAIL_LIKE = re.compile(r"\w@\w+\.\w")
 _DOMAIN = re.compile(r"(?:https?://)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,6}(?:/\S*)?")
 _PLACEHOLDER_WORDS = re.compile(r"insert|your|_here|placeholder|fake|dummy|xxx|changeme|todo|redacted",
                                 re.IGNORECASE)  # not "example": AWS's documented keys end in EXAMPLE and get pasted
 _PLACEHOLDERS = frozenset({"e.g", "i.e", "etc", "n/a", "none", "null", "tbd", "tbc", "redacted", "hidden", "password",
                            "secret", "changeme", "example", "xxxx", "yourpassword", "your_password", "true", "false",
-                           "required", "optional", "string", "str", "env", "undefined"})
+                           "required", "optional", "string", "str", "env", "undefined", "pass", "test", "token",
+                           "user", "username", "admin", "digest", "key", "apikey", "api_key"})
 
 
 @cache
@@ -96,13 +106,15 @@ def _looks_like_secret(value: str) -> bool:
     """A real-looking value: 4+ chars with a digit, a symbol or inner capitals, or 12+ letters; not a placeholder,
     a variable reference or a place."""
     value = value.rstrip(".,)!?:")
-    if _PLACEHOLDER_WORDS.search(value):
+    if not value or _PLACEHOLDER_WORDS.search(value) or value[0] in "$<{%[(*#":
         return False
     if " " in value:  # a quoted value with spaces: "value with quotes and spaces" is still a value
         return len(value) >= 8
+    if _CODE_REFERENCE.fullmatch(value):  # X25519.secret_length, ACCESS_TOKEN: a name in code, not a value
+        return False
     if len(value) < 4 or value.lower() in _PLACEHOLDERS or len(set(value)) == 1 or value[0] in "$<{%[(*#":
         return False  # "password: tbd", "********", "${DB_PASSWORD}", "<your password>"
-    if value[0] in "/~" or value.startswith("./"):  # DB_PASSWORD_FILE=/run/secrets/db names a file
+    if value[0] in "/~" or value.startswith(("./", "http:", "https:")):  # DB_PASSWORD_FILE=/run/secrets/db: a file
         return False
     if "environ" in value or "getenv" in value or _EMAIL_LIKE.search(value) or _DOMAIN.fullmatch(value):
         return False  # "password: mail-upgrade-portal.com" names a place, not a secret
@@ -112,11 +124,14 @@ def _looks_like_secret(value: str) -> bool:
 
 
 def find_credential(text: str) -> bool:
+    # a key's shape flags even when filled with x's ("ghp_xxxx..."): gitleaks calls those placeholders, detect-secrets
+    # calls them keys; failing closed, we side with detect-secrets (docs/benchmarks.md counts both)
     if _TOKEN_SHAPES.search(text) or _BEARER.search(text):
         return True
     if any(next(iter(plugin.analyze_string(text)), None) for plugin in _detect_secrets_plugins()):
         return True
-    if any(_curl_password(match.group(1)) for match in _CURL_USER.finditer(text)):
+    if any(_curl_password(match.group(2) or match.group(1)) and not _curl_password_is_placeholder(match.group(0))
+           for match in _CURL_USER.finditer(text)):
         return True
     candidates = (*_SECRET_ASSIGNMENT.finditer(text), *_COMPARED_SECRET.finditer(text),
                   *_SENTENCE_SECRET.finditer(text), *_LOGIN_PAIR.finditer(text), *_URL_PASSWORD.finditer(text))
@@ -124,6 +139,13 @@ def find_credential(text: str) -> bool:
                or (match.re is _SECRET_ASSIGNMENT and match.group(2)))
 
 
+def _curl_password_is_placeholder(option: str) -> bool:
+    """`curl -u <user:password>`, `--user "$USER:$PASS"`: a template, not a credential."""
+    return any(c in option for c in "<[{$")
+
+
 def _curl_password(value: str) -> bool:
     """`curl -u admin:H4rb0r@l!`: whatever follows the colon is the password ("@" included), unless a placeholder."""
-    return len(value) >= 4 and not _PLACEHOLDER_WORDS.search(value) and value[0] not in "$<{%"
+    if len(value) < 4:
+        return False
+    return not (_PLACEHOLDER_WORDS.search(value) or value.lower() in _PLACEHOLDERS or value[0] in "$<{%[*")

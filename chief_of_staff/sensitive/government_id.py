@@ -32,7 +32,8 @@ _MBI = re.compile(  # Medicare Beneficiary Identifier: 11 characters in a fixed 
 _NINO = re.compile(  # UK National Insurance number: two prefix letters HMRC issues, six digits, suffix A-D
     r"\b(?!BG|GB|KN|NK|NT|TN|ZZ)[A-CEGHJ-PR-TW-Z][A-CEGHJ-NPR-TW-Z] ?\d{2} ?\d{2} ?\d{2} ?[A-D]\b", re.IGNORECASE
 )
-_ID_TOKEN = re.compile(r"(?<![\w-])(?=[A-Z0-9-]*\d)[A-Z0-9][A-Z0-9 -]{4,18}[A-Z0-9](?![\w-])", re.IGNORECASE)
+_ID_TOKEN = re.compile(  # one number, maybe in groups ("384 920 175", "A1234-567"), never words with a year after them
+    r"(?<![\w-])[A-Z]{0,5}\d[A-Z0-9]*(?:[ -][A-Z]{0,2}\d[A-Z0-9]*){0,4}(?:[ -][A-Z])?(?![\w-])")
 _DOCUMENT_LABEL = re.compile(  # a document number's label; the number follows within a few words
     r"\b(?:passport|travel document|driver'?s? licen[cs]e|driving licen[cs]e|drivers? lic|dl|licen[cs]e (?:no|number|#)"
     r"|medicare|medicaid|mbi|national insurance|ni (?:no|number)|nino|national id|identity card|id card"

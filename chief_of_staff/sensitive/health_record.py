@@ -30,7 +30,8 @@ _HEALTH_WORDS = (
     r"|psychiatri[a-z]*|psycholog(?:ist|ical)|session notes|intake notes|clinical notes|rehab|addiction|alcoholi[a-z]*"
     r"|overdose|relapse|hepatitis|covid|symptoms|dosage|\d+ ?mg|antidepressants?|injur(?:y|ies|ed)"
     r"|hospitali[sz]ed|dental (?:records?|history)|multiple sclerosis|parkinson'?s|arthritis|crohn'?s|colitis"
-    r"|wheelchair|paraly[sz]ed|amputat[a-z]*|blind|deaf|hearing aid|dyslexi[a-z]*|long covid|chronic (?:pain|fatigue)"
+    r"|wheelchair|coeliac|celiac|anaphyla[a-z]*|epipen|sober|sobriety|drinking|herniated|slipped disc|sciatica"
+    r"|paraly[sz]ed|amputat[a-z]*|blind|deaf|hearing aid|dyslexi[a-z]*|long covid|chronic (?:pain|fatigue)"
     r"|fibromyalgia|migraines?|lupus|kidney (?:disease|failure)|dialysis|transplant|stroke|concussion|broken (?:leg"
     r"|arm|wrist|ankle)|stress leave|burnout|grief counselling|bereavement|" + _MEDICATIONS
 )
@@ -42,7 +43,10 @@ _CONTENT = re.compile(
     r"|\b[A-TV-Z]\d{2}\.\d{1,4}\b[^.\n]{0,40}\b[A-TV-Z]\d{2}\.\d{1,4}\b"  # two ICD-10 codes together
     r"|\b(?:patient|medical record|health record|chart|case|client|member|record)\s*(?:id|no\.?|number|#|ref)\s*:?\s*"
     r"[A-Z]{0,4}-?\d{4,}"
-    r"|\b(?:" + _MEDICATIONS + r")\s+\d+(?:\.\d+)?\s?(?:mg|mcg|ml|units)\b",
+    r"|\b(?:" + _MEDICATIONS + r")\s+\d+(?:\.\d+)?\s?(?:mg|mcg|ml|units)\b"
+    r"|\b[a-z]{4,}(?:ine|ol|am|en|in|ide|one|pril|sartan|statin|azole|cycline|mycin|xacin|pam|lam)\s+\d+(?:\.\d+)?\s?"
+    r"(?:mg|mcg)\b"  # a drug with its dose: "naproxen 500mg"
+    r"|\bdiagnosed with\b|\b(?:she|he)(?:'s| is) expecting\b(?! (?:a|an|the|delivery|payment|\d))",
     re.IGNORECASE,
 )
 

@@ -107,7 +107,7 @@ def test_asking_for_opus_in_the_prompt_changes_nothing(chat_model, departments, 
 
 
 def test_always_local_department_never_escalates(chat_model, departments, server):
-    context = make_context(chat_model, departments, server, department="finance")
+    context = make_context(chat_model, departments, server, department="legal")
     result = run_turn(build_graph(InMemorySaver()), context, "t1", "What is 20% VAT on 450?")
     assert result.trace["tier"] == 4 and server.requests == []
 

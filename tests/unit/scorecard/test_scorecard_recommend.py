@@ -52,10 +52,22 @@ def test_sensitive_data_adds_security_and_keeps_the_departments_handling_it_on_t
     answers.update(ai_functions="several", data_sensitivity="health")
     tiers = recommend_for(answers, context).tiers
     assert set(tiers.always_local) == {"general", "finance", "legal"}
-    assert tiers.to_make_always_local == ["general"]  # finance and legal say always_local already
+    assert sorted(tiers.to_make_always_local) == ["finance", "general"]  # legal says always_local already
     assert "security" in tiers.cloud_allowed and "content" in tiers.cloud_allowed
     answers.update(ai_functions="marketing", data_sensitivity="financial")
     assert "security" in {d.name for d in recommend_for(answers, context).departments}
+
+
+def test_a_business_holding_financial_records_is_told_to_make_finance_always_local(answers, context):
+    answers.update(ai_functions="finance", data_sensitivity="financial")
+    tiers = recommend_for(answers, context).tiers
+    assert "finance" in tiers.to_make_always_local and "finance" not in tiers.cloud_allowed
+    assert any("always_local = true" in line and "finance" in line for line in tiers.advice)
+
+
+def test_without_sensitive_data_finance_may_escalate(answers, context):
+    answers.update(ai_functions="finance", data_sensitivity="none")
+    assert "finance" in recommend_for(answers, context).tiers.cloud_allowed
 
 
 def test_a_laptop_gets_no_adapter_training_and_the_honest_reason(answers, context):
@@ -101,9 +113,9 @@ def test_without_calibration_the_65_percent_share_is_labelled_an_assumption(answ
 
 
 def test_always_local_departments_cost_nothing_in_the_cloud(answers, context):
-    answers.update(ai_functions="finance", data_sensitivity="none")
-    finance = next(r for r in recommend_for(answers, context).cost.departments if r.department == "finance")
-    assert (finance.local_share, finance.local_share_source, finance.tiered_usd) == (1.0, "always local", 0.0)
+    answers.update(ai_functions="legal", data_sensitivity="none")
+    legal = next(r for r in recommend_for(answers, context).cost.departments if r.department == "legal")
+    assert (legal.local_share, legal.local_share_source, legal.tiered_usd) == (1.0, "always local", 0.0)
 
 
 def test_for_every_answer_set_tiered_cost_is_within_all_cloud_and_the_fallback_is_enabled(context):
