@@ -24,7 +24,8 @@ _ACCOUNT = re.compile(
     r"|\b(?:bank|checking|chequing|savings) (?:account|acct)\b[^.\n]{0,30}?\b\d{6,17}\b"
     r"|\bsort[ -]?code\s*(?:is|:)?\s*\d{2}[- ]?\d{2}[- ]?\d{2}\b"
     r"|\b\d{2}-\d{2}-\d{2}\s+\d{8}\b"  # sort code then account number, as UK invoices print them
-    r"|\b(?:bank|checking|chequing|savings) (?:account|acct)\b[^.\n]{0,12}?\b\d[\d -]{6,24}\d\b"  # "38 9013 000 98 73 00"
+    # "bank account 38 9013 000 98 73 00"
+    r"|\b(?:bank|checking|chequing|savings) (?:account|acct)\b[^.\n]{0,12}?\b\d[\d -]{6,24}\d\b"
     r"|\b(?:CBU|CVU|CLABE|BSB|IFSC|BIC/IBAN)\b\s*:?\s*[A-Z0-9][\d -]{5,24}\d\b",
     re.IGNORECASE,
 )

@@ -36,11 +36,12 @@ _TOKEN_SHAPES = re.compile(
       | \bdp\.(?:pt|st|sa|ct|scim|audit)\.[A-Za-z0-9]{40,} | \bpul-[a-f0-9]{40}\b | \bgl(?:c|sa)_[A-Za-z0-9_+/=]{32,}
       | \bNRAK-[A-Z0-9]{27}\b | \bsntry[su]_[A-Za-z0-9_=+/-]{30,} | \bhv[sb]\.[A-Za-z0-9_-]{24,}
       | \bAGE-SECRET-KEY-1[0-9A-Z]{58}\b | \bglsa_[A-Za-z0-9]{32}_[A-Fa-f0-9]{8}\b
-      | \b[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}   # Azure AD client secret
+      | (?<![\w~.-])[A-Za-z0-9_~.-]{3}\dQ~[A-Za-z0-9_~.-]{31,34}   # Azure AD client secret
+      | \bp8e-[A-Za-z0-9-]{32} | "type":\s*"service_account"   # Adobe, a Google service-account key file
       | \bAccountKey=[A-Za-z0-9+/=]{40,} | \bSharedAccessSignature\b | \bsig=[A-Za-z0-9%]{30,}
       | -----BEGIN[A-Z ]*PRIVATE\ KEY(?:\ BLOCK)?----- | PuTTY-User-Key-File-\d
       | \bapi_org_[A-Za-z]{34}\b | \bABSK[A-Za-z0-9+/]{40,}={0,2} | \bbedrock-api-key-[A-Za-z0-9+/=]{20,}
-      | \bdt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64} | \bFlyV1\ fm\d_[A-Za-z0-9+/=_-]{40,} | \bfo1_[A-Za-z0-9_-]{40,}
+      | \bdt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64} | \bFlyV1\ fm\d[a-z]?_[A-Za-z0-9+/=_-]{40,} | \bfo1_[A-Za-z0-9_-]{40,}
       | \.atlasv1\.[A-Za-z0-9_=-]{40,} | \bHRKU-[A-Za-z0-9_-]{40,} | webhook\.office\.com/webhookb2/\S{40,}
       | \bv1\.0-[a-f0-9]{24}-[a-f0-9]{100,} | \bpat\.[a-z0-9]{22}\.[a-z0-9]{24}\.[a-z0-9]{20}
       | \beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*   # JWT""",
@@ -55,7 +56,8 @@ _SECRET_NAME = (  # (?<![A-Za-z]), not \b: "_" joins the words of DB_PASSWORD, c
 _CAMEL_SECRET_NAME = (  # adafruitToken, EZAKToken, HEROKU_KEY, SNYK_API_KEY (case-sensitive)
     r"\b[A-Za-z][a-zA-Z0-9]*(?:Token|Key|Secret|Password|Passwd|Pwd|Auth|Credentials?)\b|\b[A-Z0-9_]*KEY\b")
 _SECRET_ASSIGNMENT = re.compile(  # also api_secret, AWS_SECRET_ACCESS_KEY, auth_token, "the password for X is Y"
-    r"(?:(?-i:" + _CAMEL_SECRET_NAME + r")|" + _SECRET_NAME + r")(?:\[\d*\])?[\"']?(?:\s+(?:for|to|of|on)\s+[^.,;:?!\n]{1,40}?)?"  # secret[] = "..." (C)
+    r"(?:(?-i:" + _CAMEL_SECRET_NAME + r")|" + _SECRET_NAME + r")(?:\[\d*\])?[\"']?"  # secret[] = "..." (C)
+    r"(?:\s+(?:for|to|of|on)\s+[^.,;:?!\n]{1,40}?)?"
     r"(?:[ \t]*(?::{1,3}=|\?=|=>|[!=]==?|[:=]|\(|\.assign\()[ \t]*|[ \t]+(?=[\"'])"  # one line: "KEY=\nOTHER=" is empty
     r"|\s+(?:is|was|will be|should be|=|is now|has been changed to|changed to|set to"
     r"|reset to)\s*:?\s*)@?(?:[\"'`]([^\"'`\n]{4,200})[\"'`]|([^\s\"'`,;]+))",
@@ -82,6 +84,7 @@ _LOGIN_PAIR = re.compile(  # "login: admin / Spring2025#", "user: admin pass: Sp
     r"\s*([^\s\"'`,;]+)",
     re.IGNORECASE,
 )
+_PATH = re.compile(r"(?:~|\.{1,2})?(?:/[\w.-]+)+/?")
 _CODE_REFERENCE = re.compile(r"[A-Za-z_]\w*(?:\.[a-z_]+)+|[A-Z][A-Z_]*_[A-Z_]*\d?[A-Z_]*")
 _EMAIL_LIKE = re.compile(r"\w@\w+\.\w")
 _DOMAIN = re.compile(r"(?:https?://)?[a-z0-9-]+(?:\.[a-z0-9-]+)*\.[a-z]{2,6}(?:/\S*)?")
@@ -114,7 +117,7 @@ def _looks_like_secret(value: str) -> bool:
         return False
     if len(value) < 4 or value.lower() in _PLACEHOLDERS or len(set(value)) == 1 or value[0] in "$<{%[(*#":
         return False  # "password: tbd", "********", "${DB_PASSWORD}", "<your password>"
-    if value[0] in "/~" or value.startswith(("./", "http:", "https:")):  # DB_PASSWORD_FILE=/run/secrets/db: a file
+    if _PATH.fullmatch(value) or value.startswith(("http:", "https:")):  # DB_PASSWORD_FILE=/run/secrets/db: a file
         return False
     if "environ" in value or "getenv" in value or _EMAIL_LIKE.search(value) or _DOMAIN.fullmatch(value):
         return False  # "password: mail-upgrade-portal.com" names a place, not a secret
@@ -141,7 +144,7 @@ def find_credential(text: str) -> bool:
 
 def _curl_password_is_placeholder(option: str) -> bool:
     """`curl -u <user:password>`, `--user "$USER:$PASS"`: a template, not a credential."""
-    return any(c in option for c in "<[{$")
+    return any(c in option for c in "<[{") or re.search(r"\$[A-Z_{(]", option) is not None
 
 
 def _curl_password(value: str) -> bool:

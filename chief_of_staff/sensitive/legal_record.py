@@ -18,7 +18,8 @@ _LEGAL_WORDS = (
     r"|bankruptcy (?:filing|petition)|injunction|case (?:no|number)|harassment|misconduct|(?:final )?written warning"
     r"|disciplinary|investigation notes|complaint against|accused of|allegations? (?:of|against)|dismissal"
     r"|h-?1b|work visa|visa expir[a-z]*|out of status|work permit|right to work|overstay[a-z]*|green card"
-    r"|background check|dbs check|restraining|custody dispute|family court|small claims|investigated|under investigation"
+    r"|background check|dbs check|restraining|custody dispute|family court|small claims|investigated"
+    r"|under investigation"
     r"|fitness to practi[sc]e|bullying|grievance outcome|struck off|sanction(?:ed)?"
 )
 _SUBJECT, _MINE = topic(_LEGAL_WORDS), first_person(_LEGAL_WORDS)

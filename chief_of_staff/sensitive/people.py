@@ -66,8 +66,8 @@ _OWNER_AFTER = re.compile(  # "Maria Lopez's", "Priya is", "Ella Grant (age 9) h
     r"(?:\s+[A-Z][a-z]+)?(?:\s*\(age \d+\))?(?:'s|’s|'|’|:|\s+" + _SPECIFIC + r"\b)"
 )
 _FULL_NAME = re.compile(r"\b[A-Z][a-z]+ (?:[A-Z][a-z]+(?:-[A-Z][a-z]+)?\b|[A-Z]\.)")  # "Ella Grant", "Ruth A."
-_NOT_PEOPLE = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may june
-july august september october november december today tomorrow yesterday christmas easter google microsoft apple
+_NOT_PEOPLE = frozenset("""monday tuesday wednesday thursday friday saturday sunday january february march april may
+june july august september october november december today tomorrow yesterday christmas easter google microsoft apple
 amazon facebook instagram linkedin xero quickbooks stripe paypal hmrc irs gdpr uk us eu london what that there here who
 where when how let it this today year month week company business team everyone nobody somebody someone""".split())
 _CAPITAL_OWNER = re.compile(  # "Jess's payslip", "Ellie in accounts has", "Dom: diagnosed": a capitalised word as owner
