@@ -40,6 +40,7 @@ _TOKEN_SHAPES = re.compile(
       | \bp8e-[A-Za-z0-9-]{32} | "type":\s*"service_account"   # Adobe, a Google service-account key file
       | \bAccountKey=[A-Za-z0-9+/=]{40,} | \bSharedAccessSignature\b | \bsig=[A-Za-z0-9%]{30,}
       | -----BEGIN[A-Z ]*PRIVATE\ KEY(?:\ BLOCK)?----- | PuTTY-User-Key-File-\d
+      | \bATBB[A-Za-z0-9]{24,} | \balcht_[A-Za-z0-9]{20,} | \bptr_[A-Za-z0-9_]{30,}
       | \bapi_org_[A-Za-z]{34}\b | \bABSK[A-Za-z0-9+/]{40,}={0,2} | \bbedrock-api-key-[A-Za-z0-9+/=]{20,}
       | \bdt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64} | \bFlyV1\ fm\d[a-z]?_[A-Za-z0-9+/=_-]{40,} | \bfo1_[A-Za-z0-9_-]{40,}
       | \.atlasv1\.[A-Za-z0-9_=-]{40,} | \bHRKU-[A-Za-z0-9_-]{40,} | webhook\.office\.com/webhookb2/\S{40,}
@@ -50,17 +51,18 @@ _TOKEN_SHAPES = re.compile(
 _SECRET_NAME = (  # (?<![A-Za-z]), not \b: "_" joins the words of DB_PASSWORD, client_secret, my_password_secure
     r"(?<![A-Za-z])(?:password|passwd|passwort|pwd|pw|passcode|passphrase|pin(?: code| number)?|api[ _-]?key"
     r"|access[ _-]?key|private[ _-]?key|secret(?:[ _-]?access)?(?:[ _-]?key)?|secrete|token|auth|credentials?"
-    r"|apikey|pass(?![a-z])|(?:alarm|door|gate|safe|keypad|entry|lock|access|security|wi-?fi|garage) ?codes?)"
+    r"|apikey|pass(?![a-z])|key(?=[ \t]*[:=])|(?:alarm|door|gate|safe|keypad|entry|lock|access|security|wi-?fi|garage) ?codes?)"
     r"(?:_[A-Za-z]+)*"
 )
 _CAMEL_SECRET_NAME = (  # adafruitToken, EZAKToken, HEROKU_KEY, SNYK_API_KEY (case-sensitive)
-    r"\b[A-Za-z][a-zA-Z0-9]*(?:Token|Key|Secret|Password|Passwd|Pwd|Auth|Credentials?)\b|\b[A-Z0-9_]*KEY\b")
+    r"\b[A-Za-z][a-zA-Z0-9]*(?:Token|Key|Secret|Password|Passwd|Pwd|Auth|Credentials?)\b"
+    r"|\b[A-Z0-9_]*(?:KEY|PWD|PASS|PASSWORD|SECRET|TOKEN)\b")
 _SECRET_ASSIGNMENT = re.compile(  # also api_secret, AWS_SECRET_ACCESS_KEY, auth_token, "the password for X is Y"
     r"(?:(?-i:" + _CAMEL_SECRET_NAME + r")|" + _SECRET_NAME + r")(?:\[\d*\])?[\"']?"  # secret[] = "..." (C)
     r"(?:\s+(?:for|to|of|on)\s+[^.,;:?!\n]{1,40}?)?"
-    r"(?:[ \t]*(?::{1,3}=|\?=|=>|[!=]==?|[:=]|\(|\.assign\()[ \t]*|[ \t]+(?=[\"'])"  # one line: "KEY=\nOTHER=" is empty
+    r"(?:[ \t]*(?::{1,3}=|\?=|=>|[!=]==?|[:=]|\(|\.assign\()[ \t]*|[ \t]+(?:-[ \t]+)?(?=[\"'])"  # one line: "KEY=\nOTHER=" is empty
     r"|\s+(?:is|was|will be|should be|=|is now|has been changed to|changed to|set to"
-    r"|reset to)\s*:?\s*)@?(?:[\"'`]([^\"'`\n]{4,200})[\"'`]|([^\s\"'`,;]+))",
+    r"|reset to)\s*:?\s*)@?(?:[\"'`]([^\"'`\n]{4,2000})[\"'`]|([^\s\"'`,;]+))",
     re.IGNORECASE,
 )
 _COMPARED_SECRET = re.compile(  # if ("hunter2!" == password)
@@ -78,6 +80,7 @@ _BEARER = re.compile(  # the value needs a digit: "Bearer tokens expire after an
     re.IGNORECASE,
 )
 _URL_PASSWORD = re.compile(r"://[^\s:/@\"']{1,64}:([^\s/@\"']{1,128})@[\w.-]")  # any scheme://user:password@host
+_LOGIN_FLAG = re.compile(r"\blogin\b[^\n]{0,80}?\s(?:-p|--password[ =])\s*[\"']?([^\s\"']{4,})")  # docker login -p
 _CURL_USER = re.compile(r"(?:\s-u\s*|--user[ =]\s*)[\"']?([^\s:\"']{0,64}):([^\s\"']{0,128})")
 _LOGIN_PAIR = re.compile(  # "login: admin / Spring2025#", "user: admin pass: Spring2025#"
     r"\b(?:login|log-?in|credentials|user(?:name)?|email)\b[^\n]{0,40}?[:=]\s*\S+\s*(?:/|\s(?:pass|pw|pwd)\s*[:=])"
@@ -137,7 +140,8 @@ def find_credential(text: str) -> bool:
            for match in _CURL_USER.finditer(text)):
         return True
     candidates = (*_SECRET_ASSIGNMENT.finditer(text), *_COMPARED_SECRET.finditer(text),
-                  *_SENTENCE_SECRET.finditer(text), *_LOGIN_PAIR.finditer(text), *_URL_PASSWORD.finditer(text))
+                  *_SENTENCE_SECRET.finditer(text), *_LOGIN_PAIR.finditer(text), *_URL_PASSWORD.finditer(text),
+                  *_LOGIN_FLAG.finditer(text))
     return any(_looks_like_secret(match.group(1) or match.group(2)) for match in candidates if match.group(1)
                or (match.re is _SECRET_ASSIGNMENT and match.group(2)))
 
