@@ -42,7 +42,8 @@ _TOKEN_SHAPES = re.compile(
       | -----BEGIN[A-Z ]*PRIVATE\ KEY(?:\ BLOCK)?----- | PuTTY-User-Key-File-\d
       | \bATBB[A-Za-z0-9]{24,} | \balcht_[A-Za-z0-9]{20,} | \bptr_[A-Za-z0-9_]{30,}
       | \bapi_org_[A-Za-z]{34}\b | \bABSK[A-Za-z0-9+/]{40,}={0,2} | \bbedrock-api-key-[A-Za-z0-9+/=]{20,}
-      | \bdt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64} | \bFlyV1\ fm\d[a-z]?_[A-Za-z0-9+/=_-]{40,} | \bfo1_[A-Za-z0-9_-]{40,}
+      | \bdt0c01\.[A-Za-z0-9]{24}\.[A-Za-z0-9]{64} | \bFlyV1\ fm\d[a-z]?_[A-Za-z0-9+/=_-]{40,}
+      | \bfo1_[A-Za-z0-9_-]{40,}
       | \.atlasv1\.[A-Za-z0-9_=-]{40,} | \bHRKU-[A-Za-z0-9_-]{40,} | webhook\.office\.com/webhookb2/\S{40,}
       | \bv1\.0-[a-f0-9]{24}-[a-f0-9]{100,} | \bpat\.[a-z0-9]{22}\.[a-z0-9]{24}\.[a-z0-9]{20}
       | \beyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}\.[A-Za-z0-9_-]*   # JWT""",
@@ -51,7 +52,8 @@ _TOKEN_SHAPES = re.compile(
 _SECRET_NAME = (  # (?<![A-Za-z]), not \b: "_" joins the words of DB_PASSWORD, client_secret, my_password_secure
     r"(?<![A-Za-z])(?:password|passwd|passwort|pwd|pw|passcode|passphrase|pin(?: code| number)?|api[ _-]?key"
     r"|access[ _-]?key|private[ _-]?key|secret(?:[ _-]?access)?(?:[ _-]?key)?|secrete|token|auth|credentials?"
-    r"|apikey|pass(?![a-z])|key(?=[ \t]*[:=])|(?:alarm|door|gate|safe|keypad|entry|lock|access|security|wi-?fi|garage) ?codes?)"
+    r"|apikey|pass(?![a-z])|key(?=[ \t]*[:=])"
+    r"|(?:alarm|door|gate|safe|keypad|entry|lock|access|security|wi-?fi|garage) ?codes?)"
     r"(?:_[A-Za-z]+)*"
 )
 _CAMEL_SECRET_NAME = (  # adafruitToken, EZAKToken, HEROKU_KEY, SNYK_API_KEY (case-sensitive)
@@ -60,7 +62,8 @@ _CAMEL_SECRET_NAME = (  # adafruitToken, EZAKToken, HEROKU_KEY, SNYK_API_KEY (ca
 _SECRET_ASSIGNMENT = re.compile(  # also api_secret, AWS_SECRET_ACCESS_KEY, auth_token, "the password for X is Y"
     r"(?:(?-i:" + _CAMEL_SECRET_NAME + r")|" + _SECRET_NAME + r")(?:\[\d*\])?[\"']?"  # secret[] = "..." (C)
     r"(?:\s+(?:for|to|of|on)\s+[^.,;:?!\n]{1,40}?)?"
-    r"(?:[ \t]*(?::{1,3}=|\?=|=>|[!=]==?|[:=]|\(|\.assign\()[ \t]*|[ \t]+(?:-[ \t]+)?(?=[\"'])"  # one line: "KEY=\nOTHER=" is empty
+    # on one line ("KEY=\nOTHER=" is empty): =, :, :=, ?=, ==, ("...", .assign("..."), " - '...'"
+    r"(?:[ \t]*(?::{1,3}=|\?=|=>|[!=]==?|[:=]|\(|\.assign\()[ \t]*|[ \t]+(?:-[ \t]+)?(?=[\"'])"
     r"|\s+(?:is|was|will be|should be|=|is now|has been changed to|changed to|set to"
     r"|reset to)\s*:?\s*)@?(?:[\"'`]([^\"'`\n]{4,2000})[\"'`]|([^\s\"'`,;]+))",
     re.IGNORECASE,
