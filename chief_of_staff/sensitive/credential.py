@@ -116,13 +116,13 @@ def _looks_like_secret(value: str) -> bool:
     a variable reference or a place."""
     value = value.rstrip(".,)!?:")
     if not value or _PLACEHOLDER_WORDS.search(value) or value[0] in "$<{%[(*#":
-        return False
+        return False  # "${DB_PASSWORD}", "<your password>", "insert_key_here"
     if " " in value:  # a quoted value with spaces: "value with quotes and spaces" is still a value
         return len(value) >= 8
     if _CODE_REFERENCE.fullmatch(value):  # X25519.secret_length, ACCESS_TOKEN: a name in code, not a value
         return False
-    if len(value) < 4 or value.lower() in _PLACEHOLDERS or len(set(value)) == 1 or value[0] in "$<{%[(*#":
-        return False  # "password: tbd", "********", "${DB_PASSWORD}", "<your password>"
+    if len(value) < 4 or value.lower() in _PLACEHOLDERS or len(set(value)) == 1:
+        return False  # "password: tbd", "********"
     if _PATH.fullmatch(value) or value.startswith(("http:", "https:")):  # DB_PASSWORD_FILE=/run/secrets/db: a file
         return False
     if "environ" in value or "getenv" in value or _EMAIL_LIKE.search(value) or _DOMAIN.fullmatch(value):
@@ -145,8 +145,7 @@ def find_credential(text: str) -> bool:
     candidates = (*_SECRET_ASSIGNMENT.finditer(text), *_COMPARED_SECRET.finditer(text),
                   *_SENTENCE_SECRET.finditer(text), *_LOGIN_PAIR.finditer(text), *_URL_PASSWORD.finditer(text),
                   *_LOGIN_FLAG.finditer(text))
-    return any(_looks_like_secret(match.group(1) or match.group(2)) for match in candidates if match.group(1)
-               or (match.re is _SECRET_ASSIGNMENT and match.group(2)))
+    return any(_looks_like_secret(next((group for group in match.groups() if group), "")) for match in candidates)
 
 
 def _curl_password_is_placeholder(option: str) -> bool:

@@ -5,6 +5,7 @@ threads must reach it zero times, and every failure must still give the user an 
 import json
 import logging
 import sqlite3
+from pathlib import Path
 
 import pytest
 from langchain_core.messages import HumanMessage
@@ -223,3 +224,24 @@ def test_fifty_escalations_from_five_processes_never_overspend_a_small_budget(tm
         spent, calls = db.execute("SELECT SUM(actual_usd), COUNT(*) FROM spend WHERE status = 'settled'").fetchone()
     assert 0 < answered < 50 and calls == answered == requests, "refused calls never reach the API"
     assert spent <= 0.015
+
+
+def _sensitive_tasks() -> list[str]:
+    """Every sensitive task the team has: its first set and both chat sets (one of them written as a held-out set)."""
+    data = Path(__file__).resolve().parents[2] / "data"
+    rows = [json.loads(line) for path in ("sensitive_tasks.jsonl", "sensitive_chat/chat_tune.jsonl",
+                                          "sensitive_chat/chat_holdout.jsonl")
+            for line in (data / path).read_text().splitlines() if line.strip()]
+    return [row["text"] for row in rows if row.get("sensitive", True)]
+
+
+def test_no_sensitive_task_reaches_a_counting_stand_in_for_claude(chat_model, departments, server):
+    """Each task in a fresh thread, in a context where every other task escalates (threshold 1.0, critical)."""
+    graph = build_graph(InMemorySaver())
+    context = make_context(chat_model, departments, server, critical=True)
+    tasks = _sensitive_tasks()
+    assert len(tasks) >= 350
+    kept = [run_turn(graph, context, f"sensitive-{i}", task).trace["tier"] for i, task in enumerate(tasks)]
+    assert server.requests == [] and set(kept) == {4}
+    control = run_turn(graph, context, "control", ROUTINE)  # the stand-in is reachable: the count means something
+    assert control.trace["tier"] == 3 and len(server.requests) == 1
