@@ -1,14 +1,16 @@
 """Contact details of people: email addresses, phone numbers and home addresses.
 
-The business's own published contact details stay allowed, as the issue asks: role mailboxes (info@, sales@) and
-anything right after "our" or "us" ("our new number is ...", "call us on ..."), and free-phone numbers. Everything
+The business's own published contact details stay allowed, as the issue asks: role mailboxes (info@, sales@),
+free-phone numbers, and anything shortly after "our", "us" or a business word ("our new number is ...", "call us
+on ...", "the supplier on ...") unless a person comes between ("our plumber Dev: his wife Anita, +44 ..."). Everything
 else is taken to be a person's: an email address or a phone number flags on its own; a street address flags with a
 sign that a person lives or receives post there (a name, "home", "lives at", "ship to").
 
 Phone numbers are found two ways: Google's libphonenumber (the `phonenumbers` port), which knows every country's
 numbering plan and so accepts "+33 1 42 68 53 00" or "(415)555-0132" while refusing order numbers; and, for numbers
 it rejects as not allocated (the 555 and 07700 900 ranges used in examples, which owners paste too), the shapes
-phone numbers are written in: a leading "+", "(" or "0", or 3-3-4 digit groups, or any 7-15 digits after a phone word.
+phone numbers are written in: a leading "+" or "(", digit groups starting with 0, or 3-3-4 groups; or any 7-15 digits
+after a phone word ("call", "my number"). A reference word just before ("order 9434765871") rules a number out.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from bisect import bisect_left, bisect_right
+from collections.abc import Callable
 
 WINDOW = 100  # characters between a topic word (or a contact item) and the person it is tied to
 
@@ -40,7 +41,8 @@ def any_near(items: list[tuple[int, int]], others: list[tuple[int, int]], distan
     return False
 
 
-def labelled(text: str, label: re.Pattern[str], value: re.Pattern[str], valid, distance: int = 40) -> bool:
+def labelled(text: str, label: re.Pattern[str], value: re.Pattern[str], valid: Callable[[str], bool],
+             distance: int = 40) -> bool:
     """A value that passes `valid` within `distance` characters of its label: "SSN 401224567", "passport no. X"."""
     labels = spans(label, text)
     if not labels:  # most texts stop here
