@@ -5,7 +5,7 @@ department mixes two signals:
   semantic: mean cosine similarity of the task's sentence embedding to the department's 5 nearest examples
   lexical:  TF-IDF cosine (word unigrams and bigrams, light stemming) to the 3 nearest examples, plus a
             keyword bonus
-score = 0.7 * semantic + 0.3 * lexical (lexical alone when no embedder is installed). The best department
+score = 0.8 * semantic + 0.2 * lexical (lexical alone when no embedder is installed). The best department
 wins; below `min_score` the task goes to the fallback department (general). Small models loop on
 tool-call handoffs, so routing stays outside them. docs/benchmarks.md records accuracy and how the weights
 were chosen.
@@ -33,7 +33,7 @@ SUFFIXES = ("ing", "ed", "es", "s", "ly")
 LEXICAL_TOP_K = 3
 SEMANTIC_TOP_K = 5
 KEYWORD_WEIGHT = 0.35
-SEMANTIC_WEIGHT = 0.7
+SEMANTIC_WEIGHT = 0.8
 
 Embed = Callable[[list[str]], np.ndarray]  # texts -> (N, D) unit vectors
 

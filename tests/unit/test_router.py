@@ -1,4 +1,5 @@
-"""The router: deterministic, scores every department, >= 90% on a labelled set it never learned from."""
+"""The router: deterministic, scores every department, >= 95% on a labelled set it never learned from and >= 90% on
+a held-out set written blind (docs/benchmarks.md; the issue's goal there is 95%, not reached yet)."""
 
 import json
 from pathlib import Path
@@ -11,6 +12,7 @@ from chief_of_staff.router import Router, terms
 from chief_of_staff.settings import load_settings
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "routing_tasks.jsonl"
+HELD_OUT = DATA.with_name("routing_holdout.jsonl")
 
 
 @pytest.fixture(scope="module")
@@ -26,22 +28,25 @@ def router(builtins):
     return Router(builtins, load_embedder(load_settings().cache_dir))
 
 
-@pytest.fixture(scope="module")
-def labelled():
-    return [json.loads(line) for line in DATA.read_text().splitlines() if line.strip()]
+def load(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def test_labelled_set_is_kept_out_of_the_routing_examples(builtins, labelled):
+@pytest.mark.parametrize(("path", "size"), [(DATA, 200), (HELD_OUT, 160)])
+def test_test_sets_are_kept_out_of_the_routing_examples(builtins, path, size):
     examples = {" ".join(e.lower().split()) for d in builtins for e in d.manifest.examples}
-    assert len(labelled) >= 200
-    assert not [row["text"] for row in labelled if " ".join(row["text"].lower().split()) in examples]
+    rows = load(path)
+    assert len(rows) >= size
+    assert not [row["text"] for row in rows if " ".join(row["text"].lower().split()) in examples]
 
 
-def test_router_reaches_90_percent_on_the_labelled_set(router, labelled):
-    wrong = [(row["department"], router.route(row["text"]).department, row["text"]) for row in labelled]
+@pytest.mark.parametrize(("path", "least"), [(DATA, 0.95), (HELD_OUT, 0.90)])  # measured 95.5% and 90.6%
+def test_router_accuracy_on_sets_it_never_learned_from(router, path, least):
+    rows = load(path)
+    wrong = [(row["department"], router.route(row["text"]).department, row["text"]) for row in rows]
     wrong = [w for w in wrong if w[0] != w[1]]
-    accuracy = 1 - len(wrong) / len(labelled)
-    assert accuracy >= 0.90, f"accuracy {accuracy:.1%}; misrouted: {wrong[:10]}"
+    accuracy = 1 - len(wrong) / len(rows)
+    assert accuracy >= least, f"accuracy {accuracy:.1%}; misrouted: {wrong[:10]}"
 
 
 def test_router_is_deterministic(router):
