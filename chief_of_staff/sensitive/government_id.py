@@ -1,8 +1,9 @@
 """Government IDs: SSN, ITIN and EIN, passports, driver's licences, Medicare (MBI and Australian), National Insurance,
 tax numbers (UTR, TFN, SIN, a sole trader's EIN) and other national ID numbers.
 
-python-stdnum validates the ones with a checksum or issuing rules (SSN areas, ITIN groups, EIN prefixes, Canadian
-SIN). Shapes that are unmistakable flag on their own: a dashed SSN or ITIN, an MBI, a National Insurance number.
+python-stdnum validates the ones with a checksum or issuing rules (SSN areas, EIN prefixes, Canadian SIN); ITINs
+use the IRS's group ranges. Shapes that are unmistakable flag on their own: a dashed SSN or ITIN, an MBI, a National
+Insurance number, a DEA number with its check digit.
 Shapes that are not (nine bare digits, a passport's letter and digits) need their label within a few words, the way
 Presidio's recognizers use context words; "order 401224567" stays an order.
 """
@@ -12,12 +13,13 @@ from __future__ import annotations
 import re
 
 from stdnum.ca import sin
-from stdnum.us import ein, itin, ssn
+from stdnum.us import ein, ssn
 
 from chief_of_staff.sensitive.text import labelled
 
 _DASHED_SSN = re.compile(r"(?<![\w.-])\d{3}([-.])\d{2}\1\d{4}(?![\w-]|\.\d)")
-_ITIN_GROUPS = re.compile(r"9\d\d[-. ]?(?:5\d|6[0-5]|7\d|8[0-8]|9[0-2]|9[4-9])[-. ]?\d{4}")
+_ITIN_GROUPS = re.compile(  # the IRS's ITIN group ranges (50-65, 70-88, 90-92, 94-99), wider than stdnum 2.2's
+    r"9\d\d[-. ]?(?:5\d|6[0-5]|7\d|8[0-8]|9[0-2]|9[4-9])[-. ]?\d{4}")
 _DEA = re.compile(r"\b[ABCDEFGHJKLMPRSTUX][A-Z9]\d{7}\b")  # a prescriber's DEA registration number
 _NINE_DIGITS = re.compile(r"(?<![\w-])\d{3}[ -]?\d{2}[ -]?\d{4}(?![\w-])")
 _SSN_LABEL = re.compile(r"\b(?:ssn|ss#|ssn#|social security|soc\.? ?sec|itin|taxpayer|tin|(?:my|his|her|their) social)",
@@ -50,7 +52,7 @@ _NOT_AN_ID = re.compile(r"^(?:19|20)\d\d$|^\d{1,4}$")  # a year or a short count
 
 def _valid_ssn_or_itin(number: str) -> bool:
     number = number.replace(".", "-")
-    return ssn.is_valid(number) or itin.is_valid(number) or bool(_ITIN_GROUPS.fullmatch(number))
+    return ssn.is_valid(number) or bool(_ITIN_GROUPS.fullmatch(number))
 
 
 def _dea_valid(number: str) -> bool:
