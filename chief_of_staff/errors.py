@@ -49,6 +49,10 @@ class EmptyTaskError(ChiefOfStaffError):
     """The task has no text."""
 
 
+class MissingProgramError(ChiefOfStaffError):
+    """A program the command needs is not installed (the message says how to install it)."""
+
+
 class InputError(ChiefOfStaffError):
     """Input that cannot be read: a missing or unreadable file, bytes that are not UTF-8."""
 

@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Sets up everything on a fresh machine: .venv, CPU PyTorch, the project (with llama.cpp), the embedded models.
 #   bash scripts/setup.sh          what `cos chat` needs
-#   bash scripts/setup.sh --test   plus the test tools, the example third-party department and Debian's chromium
-#                                  (browser tests; with sudo unless root; COS_CHROMIUM=/path skips it)
+#   bash scripts/setup.sh --test   plus the test tools, the example third-party department, Debian's chromium
+#                                  (browser tests; with sudo unless root; COS_CHROMIUM=/path skips it) and
+#                                  graphviz (`cos graph --png`)
 # COS_SKIP_RECOMMENDED=1: do not install the 1.1 GB recommended model (chat then answers on the tiny one).
 # COS_TORCH_INDEX: a PyTorch wheel index to install torch from (e.g. the CPU-only index on a Linux laptop,
 # where PyPI's default torch is a multi-GB CUDA build).
@@ -51,6 +52,14 @@ if [ "${1:-}" = "--test" ] && [ -z "${COS_CHROMIUM:-}" ] && ! command -v chromiu
   [ "$(id -u)" -eq 0 ] || SUDO=(sudo -n)  # never waits for a password (CI): fails with sudo's own message
   "${SUDO[@]}" apt-get install -y -qq chromium >/dev/null \
     || { "${SUDO[@]}" apt-get update -qq && "${SUDO[@]}" apt-get install -y -qq chromium >/dev/null; }
+fi
+
+if [ "${1:-}" = "--test" ] && ! command -v dot >/dev/null && command -v apt-get >/dev/null; then
+  step "installing Debian's graphviz for \`cos graph --png\` and its test"
+  SUDO=()
+  [ "$(id -u)" -eq 0 ] || SUDO=(sudo -n)
+  "${SUDO[@]}" apt-get install -y -qq graphviz >/dev/null \
+    || { "${SUDO[@]}" apt-get update -qq && "${SUDO[@]}" apt-get install -y -qq graphviz >/dev/null; }
 fi
 
 step "installing the embedded models (no dependencies: they are data)"

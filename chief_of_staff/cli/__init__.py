@@ -11,6 +11,7 @@ from chief_of_staff.cli.common import quiet_libraries
 from chief_of_staff.cli.costs import costs
 from chief_of_staff.cli.departments import departments_app
 from chief_of_staff.cli.escalation import escalation_app
+from chief_of_staff.cli.graph import graph
 from chief_of_staff.cli.models import models_app
 from chief_of_staff.cli.route import route
 from chief_of_staff.cli.scorecard import scorecard
@@ -27,6 +28,7 @@ app = typer.Typer(
 app.command(help="Chat with the Chief of Staff (streaming; /help for commands).")(chat)
 app.command(help="Answer tasks given as arguments or on standard input, one per line.")(ask)
 app.command(help="Show which department each task goes to, with its score.")(route)
+app.command(help="Print the graph as Mermaid, or write it as a PNG with --png (Graphviz).")(graph)
 app.add_typer(departments_app, name="departments", help="List, show and create department plugins.")
 app.add_typer(models_app, name="models", help="The local model: what is loaded, from where.")
 app.add_typer(adapters_app, name="adapters", help="Train, evaluate, list and export department adapters.")
