@@ -17,6 +17,7 @@ from chief_of_staff.plugins.discovery import Registry, discover_departments
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.router import Router
 from chief_of_staff.settings import Settings
+from chief_of_staff.tools.selection import ToolSelector
 
 if TYPE_CHECKING:
     from chief_of_staff.tinylora.layer import AdapterBank  # torch: only the transformers backend loads it
@@ -38,6 +39,8 @@ class Context:
     private: bool = False  # the user marked this thread private: it never leaves the machine (`--private`)
     cancelled: threading.Event = field(default_factory=threading.Event)  # set by run_turn on Ctrl-C
     adapter_notes: dict[str, str] = field(default_factory=dict)  # department -> "no adapter for this model"
+    tool_selector: ToolSelector | None = None  # which department tools fit a task; None: departments use no tools
+    tool_pick: str = "auto"  # who picks among candidate tool calls: model, text-order or auto (COS_TOOL_PICK)
 
     def for_turn(self, *, department: str | None = None, critical: bool = False, private: bool = False,
                  max_new_tokens: int | None = None) -> Context:
@@ -91,12 +94,15 @@ def load_context(settings: Settings, registry: Registry | None = None, parallel:
 
     registry = registry or discover_departments(settings)
     chat_model = load_chat_model(settings, registry.departments, parallel)
+    router = load_router(settings, registry)
     return Context(
         escalation=load_escalation(settings, list(registry.departments.values())),
         chat_model=chat_model,
         adapters=load_adapters(settings, chat_model, registry),
         adapter_notes=missing_adapter_notes(settings, chat_model, registry),
-        router=load_router(settings, registry),
+        router=router,
+        tool_selector=ToolSelector(registry.departments.values(), router.embed),
+        tool_pick=settings.tool_pick,
         departments=registry.departments,
         history_turns=settings.history_turns,
         max_new_tokens=settings.max_new_tokens,

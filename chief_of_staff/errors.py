@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from chief_of_staff.models.claude import ClaudeUsage
+from chief_of_staff.models.cloud_usage import ClaudeUsage
 
 
 class ChiefOfStaffError(Exception):

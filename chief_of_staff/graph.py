@@ -1,25 +1,32 @@
-"""The Chief of Staff graph: route -> assess -> department -> decide -> [escalate] -> respond, top to bottom.
+"""The Chief of Staff graph: route -> assess -> <department> -> decide -> [escalate] -> respond, top to bottom.
 
-    route       scores the task against every department (or takes `--department`)
-    assess      sensitivity (sticky for the thread) and criticality, from the user's task only
-    department  answers on the local model with the department's system prompt, its TinyLoRA adapter when it
-                has one, and the thread's history; measures the answer's confidence from its log-probs
-    decide      the pure tier policy (escalation/policy.py): tier, model and reasons
-    escalate    only for a cloud tier: Claude streams the answer, replacing the local one; any failure keeps
-                the local answer, marked with what would have happened
-    respond     writes the trace and records the answer in the spend ledger
+    route         scores the task against every department (or takes `--department`)
+    assess        sensitivity (sticky for the thread) and criticality, from the user's task only
+    <department>  one node per department (security, content, finance, general and every plugin): the
+                  department's agent. It first tries its tools (tools/local_agent.py): when one fits, the answer
+                  is the computed figure and how it was computed. Otherwise it answers on the local model with the
+                  department's system prompt, its TinyLoRA adapter when it has one, and the thread's history, and
+                  measures the answer's confidence from its log-probs
+    decide        the pure tier policy (escalation/policy.py): tier, model and reasons; every department joins here
+    escalate      only for a cloud tier: Claude streams the answer, replacing the local one; any failure keeps
+                  the local answer, marked with what would have happened
+    respond       writes the trace and records the answer in the spend ledger
 
-Threads persist through whatever checkpointer is passed to `build_graph` (SqliteSaver in the CLI).
+The answer's model call is tagged ANSWER_TAG, and the tool-choice call is never streamed, so a client streams
+the answer by its tag, whatever the department node is called. Threads persist through whatever checkpointer is
+passed to `build_graph` (SqliteSaver in the CLI).
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import asdict
 from typing import Literal
 
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage
 from langgraph.config import get_stream_writer
+from langgraph.constants import TAG_NOSTREAM
 from langgraph.graph import END, START, StateGraph
 from langgraph.runtime import Runtime
 from langgraph.types import Checkpointer
@@ -30,9 +37,14 @@ from chief_of_staff.errors import EmptyTaskError, TurnCancelled, UnknownDepartme
 from chief_of_staff.escalation import escalate as cloud
 from chief_of_staff.escalation.confidence import combined_confidence
 from chief_of_staff.escalation.policy import Decision, Tier
+from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.settings import Settings
 from chief_of_staff.state import ChiefOfStaffState
+from chief_of_staff.tools.local_agent import LocalToolTurn, run_local_tools
+from chief_of_staff.trace import SensitiveTrace, Trace
 
+ANSWER_TAG = "cos:answer"  # the model call whose tokens are the answer (turns.py streams by it)
+FIXED_NODES = ("route", "assess", "decide", "escalate", "respond")
 ROUTING_PREFIX_CHARS = 4000  # a 100 KB task is routed on its opening, as a person would skim it
 
 
@@ -61,7 +73,7 @@ def route(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
 def _fresh_turn() -> dict:
     """Per-turn keys reset, so nothing of the previous turn's decision is read for this one."""
     return {"started_at": time.time(), "notices": [], "decision": {}, "cloud": {}, "confidence": None,
-            "critical_reasons": []}
+            "critical_reasons": [], "tools": []}
 
 
 def assess(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
@@ -90,6 +102,18 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
             adapter = {"department": department.name, "params": ctx.adapters.adapters[department.name].parameters}
     elif department.name in getattr(model, "adapters", {}):
         adapter = {"department": department.name, "params": model.adapters[department.name].params}
+    tools = _use_tools(ctx, department, task, bool(state.get("sensitive_kinds")), options)
+    if tools.answer is not None:
+        get_stream_writer()({"answer_text": tools.answer})
+        answer = AIMessage(content=tools.answer, name=department.name,
+                           response_metadata={"model_name": model.model_name, "backend": model._llm_type,
+                                              "finish_reason": "stop"},
+                           usage_metadata={"input_tokens": 0, "output_tokens": 0, "total_tokens": 0})
+        return {"messages": [answer], "adapter": None, "confidence": tools.confidence,
+                "prompt_bytes": _cloud_bytes(department, task, history, ctx.history_turns),
+                "tools": [r.as_dict() for r in tools.runs]}
+    if tools.runs:  # a tool was tried and failed: the model answers, told what happened
+        task = f"{task}\n\n(A tool was tried: {tools.observations})"
     prompt = fit_prompt(
         department.system_prompt,
         history[-ctx.history_turns:] if ctx.history_turns else [],
@@ -99,7 +123,7 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
         count_tokens=model.count_tokens,
         truncate_to_tokens=model.truncate_to_tokens,
     )
-    reply = model.invoke(prompt.messages, **options)
+    reply = model.invoke(prompt.messages, config={"tags": [ANSWER_TAG]}, **options)
     answer = AIMessage(
         content=department.finish_answer(reply.text),
         name=department.name,
@@ -116,12 +140,39 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
             # critical tasks are decided already
             confidence = combined_confidence(confidence, cloud.sampled_agreement(
                 model, prompt.messages, reply.text, settings.agreement_samples, **options))
-    kept = history[-ctx.history_turns:] if ctx.history_turns else []
-    cloud_bytes = sum(len(text.encode()) for text in [department.system_prompt, task, *(m.text for m in kept)])
+    cloud_bytes = _cloud_bytes(department, task, history, ctx.history_turns)
     notices = prompt.notices + ([ctx.adapter_notes[department.name]]
                                 if adapter is None and department.name in ctx.adapter_notes else [])
     return {"messages": [answer], "notices": state.get("notices", []) + notices, "adapter": adapter,
-            "confidence": confidence, "prompt_bytes": cloud_bytes}
+            "confidence": confidence, "prompt_bytes": cloud_bytes, "tools": [r.as_dict() for r in tools.runs]}
+
+
+def _use_tools(ctx: Context, department: Department, task: str, sensitive: bool, options: dict) -> LocalToolTurn:
+    if ctx.tool_selector is None or not ctx.tool_selector.has_tools(department.name):
+        return LocalToolTurn()
+    return run_local_tools(ctx.chat_model, ctx.tool_selector, department, task, sensitive=sensitive,
+                           pick=ctx.tool_pick, config={"tags": [TAG_NOSTREAM]}, cancelled=ctx.cancelled)
+
+
+def _cloud_bytes(department: Department, task: str, history: list[BaseMessage], turns: int) -> int:
+    """UTF-8 size of what a cloud call would send: system prompt, task and the history kept."""
+    kept = history[-turns:] if turns else []
+    return sum(len(text.encode()) for text in [department.system_prompt, task, *(m.text for m in kept)])
+
+
+def department_node(name: str) -> Callable[[ChiefOfStaffState, Runtime[Context]], dict]:
+    """The graph node of one department: its agent (answer_in_department)."""
+
+    def answer(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
+        return answer_in_department(state, runtime)
+
+    answer.__name__ = f"answer_in_{name}"
+    return answer
+
+
+def node_name(department: str) -> str:
+    """The department's node: its own name, unless that is one of the graph's fixed nodes."""
+    return f"{department}_department" if department in FIXED_NODES else department
 
 
 def decide(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
@@ -207,27 +258,29 @@ def respond(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
         notices.append(outcome["note"])
     department = ctx.departments[state["department"]]
     threshold = cloud.threshold_for(ctx.escalation, department)
-    trace = {
-        "department": state["department"],
-        "route_score": state["route_score"],
-        "model": metadata.get("model_name", ""),
-        "backend": metadata.get("backend", ""),
-        "adapter": state.get("adapter"),
-        "tokens_in": usage.get("input_tokens", 0),
-        "tokens_out": usage.get("output_tokens", 0),
-        "latency_s": round(time.time() - state["started_at"], 3),
-        "finish_reason": metadata.get("finish_reason", ""),
-        "tier": int(tier),
-        "escalated_to": (metadata.get("model_name") or decision.get("model")) if answered_by_cloud else None,
-        "escalation_started": bool(outcome.get("streamed")),  # Claude's text reached the user, answered or not
-        "confidence": None if state.get("confidence") is None else round(state["confidence"], 4),
-        "threshold": round(threshold, 4),
-        "critical": bool(state.get("critical_reasons")),
-        "sensitive": {"sensitive": bool(state.get("sensitive_kinds")), "kinds": state.get("sensitive_kinds", [])},
-        "cost_usd": round(outcome.get("cost_usd", 0.0), 6),
-        "reasons": list(decision.get("reasons", [])),
-        "notices": notices,
-    }
+    trace = Trace(
+        department=state["department"],
+        route_score=state["route_score"],
+        model=metadata.get("model_name", ""),
+        backend=metadata.get("backend", ""),
+        adapter=state.get("adapter"),
+        tokens_in=usage.get("input_tokens", 0),
+        tokens_out=usage.get("output_tokens", 0),
+        latency_s=round(time.time() - state["started_at"], 3),
+        finish_reason=metadata.get("finish_reason", ""),
+        tier=int(tier),
+        escalated_to=(metadata.get("model_name") or decision.get("model")) if answered_by_cloud else None,
+        escalation_started=bool(outcome.get("streamed")),  # Claude's text reached the user, answered or not
+        confidence=None if state.get("confidence") is None else round(state["confidence"], 4),
+        threshold=round(threshold, 4),
+        critical=bool(state.get("critical_reasons")),
+        sensitive=SensitiveTrace(sensitive=bool(state.get("sensitive_kinds")),
+                                 kinds=state.get("sensitive_kinds", [])),
+        cost_usd=round(outcome.get("cost_usd", 0.0), 6),
+        reasons=list(decision.get("reasons", [])),
+        notices=notices,
+        tools=state.get("tools", []),
+    ).as_dict()
     ledger = ctx.escalation.ledger if ctx.escalation else None
     if ledger is not None and not answered_by_cloud:  # a cloud answer was settled by escalate
         ledger.record_local(tier if tier == Tier.SENSITIVE_LOCAL else Tier.LOCAL, department.name,
@@ -237,19 +290,33 @@ def respond(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
     return {"trace": trace, "traces": {answer.id: trace}}
 
 
-def build_graph(checkpointer: Checkpointer = None):
-    """The compiled Chief of Staff graph; pass a checkpointer to keep threads."""
+def route_to_department(state: ChiefOfStaffState) -> str:
+    return node_name(state["department"])
+
+
+def _discovered_departments() -> list[str]:
+    from chief_of_staff.plugins.discovery import discover_departments
+    from chief_of_staff.settings import load_settings
+
+    return list(discover_departments(load_settings()).departments)
+
+
+def build_graph(checkpointer: Checkpointer = None, departments: Iterable[str] | None = None):
+    """The compiled Chief of Staff graph, with a node for each of `departments` (default: every department
+    discovered with the current settings); pass a checkpointer to keep threads."""
+    names = list(departments) if departments is not None else _discovered_departments()
     builder = StateGraph(ChiefOfStaffState, context_schema=Context)
     builder.add_node("route", route)
     builder.add_node("assess", assess)
-    builder.add_node("department", answer_in_department)
+    for name in names:
+        builder.add_node(node_name(name), department_node(name))
+        builder.add_edge(node_name(name), "decide")
     builder.add_node("decide", decide)
     builder.add_node("escalate", escalate)
     builder.add_node("respond", respond)
     builder.add_edge(START, "route")
     builder.add_edge("route", "assess")
-    builder.add_edge("assess", "department")
-    builder.add_edge("department", "decide")
+    builder.add_conditional_edges("assess", route_to_department, {node_name(n): node_name(n) for n in names})
     builder.add_conditional_edges("decide", route_after_decision)
     builder.add_edge("escalate", "respond")
     builder.add_edge("respond", END)

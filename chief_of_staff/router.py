@@ -94,6 +94,11 @@ class Router:
         self._embeddings = {name: embed(docs) for name, docs in documents.items()} if embed else {}
 
     @property
+    def embed(self) -> Embed | None:
+        """The sentence embedder (None: lexical routing only); department tools are chosen with it too."""
+        return self._embed
+
+    @property
     def method(self) -> str:
         return "semantic+lexical" if self._embed else "lexical"
 

@@ -36,4 +36,4 @@ def open_session(settings: Settings, department: str | None = None, critical: bo
     context = load_context(settings, registry, parallel, forced_department=department, critical=critical,
                            private=private)
     with open_checkpointer(settings.threads_db) as checkpointer:
-        yield Session(settings, registry, context, build_graph(checkpointer))
+        yield Session(settings, registry, context, build_graph(checkpointer, registry.departments))

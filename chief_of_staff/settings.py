@@ -96,6 +96,10 @@ class Settings(BaseSettings):
     repetition_penalty: float = Field(
         1.15, ge=1.0, le=2.0, description="Penalty on tokens already generated (small models loop without it)."
     )
+    tool_pick: Literal["auto", "model", "text-order"] = Field(
+        "auto", description="Who picks among a department tool's candidate calls: the local model (under a JSON "
+        "schema), the task's text order, or auto (text order on models under 1B parameters, where it measured "
+        "better).")
     history_turns: int = Field(6, ge=0, description="Earlier messages of the thread sent with each task.")
     departments_path: str = Field(
         "", description="Extra department folders' parents, separated by os.pathsep (COS_DEPARTMENTS_PATH)."

@@ -30,5 +30,6 @@ class ChiefOfStaffState(TypedDict, total=False):
     prompt_bytes: int  # UTF-8 size of what a cloud call would send (system prompt, history, task)
     decision: dict[str, Any]  # the tier policy's Decision for the current task
     cloud: dict[str, Any]  # the cloud call: cost_usd, usage, note (why the local answer stands)
+    tools: list[dict[str, Any]]  # this turn's tool calls: name, arguments, result or error, seconds
     trace: dict[str, Any]  # the last answer's trace (see graph.respond)
     traces: Annotated[dict[str, dict[str, Any]], merge_traces]  # every answer's trace, by its message id

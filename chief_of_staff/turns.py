@@ -17,6 +17,8 @@ from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 
 from chief_of_staff.context import Context
 from chief_of_staff.errors import EmptyTaskError
+from chief_of_staff.graph import ANSWER_TAG
+from chief_of_staff.trace import Trace
 
 STOPPED_MARK = " [stopped]"
 log = logging.getLogger(__name__)
@@ -59,13 +61,14 @@ def run_turn(
                     pieces.clear()  # from here the answer is Claude's
                     if on_escalation:
                         on_escalation(chunk["escalating"])
-                elif "cloud_token" in chunk:
-                    pieces.append(chunk["cloud_token"])
+                elif "cloud_token" in chunk or "answer_text" in chunk:  # Claude's tokens; a tool-built answer
+                    piece = chunk.get("cloud_token") or chunk["answer_text"]
+                    pieces.append(piece)
                     if on_token:
-                        on_token(chunk["cloud_token"])
+                        on_token(piece)
             elif mode == "messages":
                 message, metadata = chunk
-                if isinstance(message, AIMessageChunk) and metadata.get("langgraph_node") == "department":
+                if isinstance(message, AIMessageChunk) and ANSWER_TAG in metadata.get("tags", ()):
                     if message.text:
                         pieces.append(message.text)
                         if on_token:
@@ -87,14 +90,9 @@ def _close(stream) -> None:
 
 
 def _stopped_trace(state: dict[str, Any], started: float, notice: str, **more: Any) -> dict[str, Any]:
-    return {
-        "department": state.get("department", ""),
-        "route_score": state.get("route_score", 0.0),
-        "latency_s": round(time.time() - started, 3),
-        "finish_reason": "stopped",
-        **more,
-        "notices": [notice],
-    }
+    return Trace(department=state.get("department", ""), route_score=state.get("route_score", 0.0),
+                 latency_s=round(time.time() - started, 3), finish_reason="stopped", notices=[notice],
+                 tools=state.get("tools", []), **more).as_dict()
 
 
 def _record_stopped_turn(graph, config: dict, thread_id: str, text: str, partial: str, started: float) -> TurnResult:

@@ -13,6 +13,7 @@ from chief_of_staff.cli.common import EXIT_INTERRUPTED, err, loading, read_tasks
 from chief_of_staff.session import open_session
 from chief_of_staff.settings import load_settings
 from chief_of_staff.threads import new_thread_id, remember_last_thread
+from chief_of_staff.trace import answer_record
 from chief_of_staff.turns import STOPPED_MARK, TurnResult, run_turn
 
 
@@ -23,9 +24,12 @@ def trace_line(result: TurnResult) -> str:
         adapter = t.get("adapter")
         with_adapter = f" + {adapter['params']}-parameter adapter" if adapter else ""
         parts.append(f"{t['model']}{with_adapter} on {t.get('backend', '?')}")
-    if "tokens_in" in t:
+    for call in t.get("tools", []):
+        parts.append(f"tool {call['name']}" + (f" failed: {call['error']}" if call.get("error") else
+                                                f" in {call['seconds'] * 1000:.0f} ms"))
+    if t.get("tokens_in") or t.get("tokens_out"):
         parts.append(f"{t['tokens_in']} → {t.get('tokens_out', 0)} tokens")
-    if "tier" in t:
+    if t.get("tier") is not None:
         confidence = "" if t.get("confidence") is None else f", confidence {t['confidence']:.2f}/{t['threshold']:.2f}"
         parts.append(f"tier {t['tier']}{confidence}" + (f", ${t['cost_usd']:.4f}" if t.get("cost_usd") else ""))
     parts.append(f"{t.get('latency_s', 0):.1f} s")
@@ -34,30 +38,7 @@ def trace_line(result: TurnResult) -> str:
 
 
 def as_json(result: TurnResult) -> dict:
-    t = result.trace
-    return {
-        "text": result.text,
-        "department": t.get("department"),
-        "route_score": t.get("route_score"),
-        "answer": result.answer,
-        "model": t.get("model"),
-        "backend": t.get("backend"),
-        "adapter": t.get("adapter"),
-        "tokens_in": t.get("tokens_in", 0),
-        "tokens_out": t.get("tokens_out", 0),
-        "latency_s": t.get("latency_s"),
-        "thread_id": result.thread_id,
-        "finish_reason": t.get("finish_reason"),
-        "tier": t.get("tier"),
-        "escalated_to": t.get("escalated_to"),
-        "confidence": t.get("confidence"),
-        "threshold": t.get("threshold"),
-        "critical": t.get("critical"),
-        "sensitive": t.get("sensitive"),
-        "cost_usd": t.get("cost_usd"),
-        "reasons": t.get("reasons", []),
-        "notices": t.get("notices", []),
-    }
+    return answer_record(result.text, result.answer, result.thread_id, result.trace)
 
 
 def print_escalation(event: dict) -> None:

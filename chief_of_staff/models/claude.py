@@ -18,7 +18,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from contextlib import closing
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass
 from typing import Any
 
 import anthropic
@@ -33,6 +33,7 @@ from chief_of_staff.errors import (
     CloudUnavailableError,
     SensitiveDataBlockedError,
 )
+from chief_of_staff.models.cloud_usage import ClaudeUsage
 
 # What reading a malformed stream raises inside the SDK: SSE data that is not JSON (json.JSONDecodeError is a
 # ValueError), events out of order (RuntimeError before message_start, IndexError for an unknown block index),
@@ -51,21 +52,6 @@ class _BoundedWaitAnthropic(anthropic.Anthropic):
         if wait is not None and wait > self.max_wait_s:
             return False
         return super()._should_retry(response)
-
-
-@dataclass(frozen=True)
-class ClaudeUsage:
-    """Token counts as the API reported them; cache reads and writes are billed apart from `input_tokens`."""
-
-    input_tokens: int = 0
-    output_tokens: int = 0
-    cache_read_input_tokens: int = 0
-    cache_creation_input_tokens: int = 0
-
-    def updated(self, reported: Any) -> ClaudeUsage:
-        """These counts overwritten by the ones `reported` carries (the API's counts are running totals)."""
-        counts = {f.name: getattr(reported, f.name, None) for f in fields(self)}
-        return replace(self, **{name: int(value) for name, value in counts.items() if value is not None})
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """llama.cpp backend as a langchain-core chat model: streams tokens with their log-probabilities, usage, stop
 and cancel, on an in-process LlamaEngine (models/llamacpp_engine.py). The default backend.
 
-Per call, `department=NAME` answers with that department's adapter when one is loaded (every other adapter at
+Per call, `json_schema=SCHEMA` constrains the answer to JSON of that schema (llama.cpp's grammar),
+`department=NAME` answers with that department's adapter when one is loaded (every other adapter at
 scale 0) and reuses its saved prompt (models/llamacpp_engine.py),
 `max_new_tokens=N` lowers the token limit and `cancelled=Event` stops between two tokens, so nothing about a
 turn is stored on the model: parallel turns share one instance. `reload(config)` swaps the engine between
@@ -115,6 +116,8 @@ class LlamaCppChatModel(LocalChatModel):
         body = self.request(messages, department, kwargs.get("max_new_tokens"), engine)
         if stop:
             body["stop"] = [*body.get("stop", []), *stop]
+        if kwargs.get("json_schema"):  # llama.cpp compiles the schema to a grammar: only valid JSON can come out
+            body["response_format"] = {"type": "json_schema", "json_schema": {"schema": kwargs["json_schema"]}}
         cancelled: threading.Event | None = kwargs.get("cancelled")  # set by the caller on Ctrl-C or a client gone
         started = time.perf_counter()
         chunks: queue.Queue = queue.Queue()

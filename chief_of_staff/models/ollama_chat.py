@@ -136,6 +136,7 @@ class OllamaChatModel(LocalChatModel):
                 stream=True,
                 logprobs=True,
                 options=self._options(stop, kwargs.get("max_new_tokens")),
+                **({"format": kwargs["json_schema"]} if kwargs.get("json_schema") else {}),  # Ollama's grammar
             )
             cancelled = kwargs.get("cancelled")  # a threading.Event the caller sets on Ctrl-C
             for part in parts:

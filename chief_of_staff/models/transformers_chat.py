@@ -9,6 +9,8 @@ confidence estimates need.
 
 from __future__ import annotations
 
+import copy
+import json
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -126,8 +128,11 @@ class TransformersChatModel(LocalChatModel):
         **kwargs: Any,
     ) -> Iterator[ChatGenerationChunk]:
         input_ids = self.encode_chat(messages)
-        limit = kwargs.get("max_new_tokens") or self.max_new_tokens
         started = time.perf_counter()
+        if kwargs.get("json_schema"):
+            yield from self._stream_choice(input_ids, kwargs["json_schema"], started)
+            return
+        limit = kwargs.get("max_new_tokens") or self.max_new_tokens
         tokens: list[int] = []
         emitted = ""
         finish_reason = "length"
@@ -159,3 +164,34 @@ class TransformersChatModel(LocalChatModel):
             input_tokens=int(input_ids.shape[1]),
             output_tokens=len(tokens),
         )
+
+    @torch.inference_mode()
+    def score_continuations(self, input_ids: torch.Tensor, continuations: list[str]) -> list[list[float]]:
+        """Each continuation's per-token log-probabilities after the prompt `input_ids` (1, T)."""
+        out = self._model(input_ids=input_ids, use_cache=True)
+        first = torch.log_softmax(out.logits[0, -1].float(), dim=-1)  # (V,)
+        scores = []
+        for text in continuations:
+            ids = self._tokenizer.encode(text, add_special_tokens=False)
+            logprobs = [float(first[ids[0]])]
+            if len(ids) > 1:
+                past = copy.deepcopy(out.cache)  # each continuation extends the same prompt cache
+                rest = self._model(input_ids=torch.tensor([ids[:-1]], device=self._device), cache=past,
+                                   use_cache=True).logits[0].float()  # (n-1, V)
+                steps = torch.log_softmax(rest, dim=-1)  # (n-1, V)
+                logprobs += [float(steps[i, token]) for i, token in enumerate(ids[1:])]
+            scores.append(logprobs)
+        return scores
+
+    def _stream_choice(self, input_ids: torch.Tensor, schema: dict[str, Any], started: float
+                       ) -> Iterator[ChatGenerationChunk]:
+        """Constrained decoding over an `enum` schema: the language is finite, so each allowed JSON text is
+        scored whole and the likeliest is the answer (what a grammar-constrained greedy decode approximates)."""
+        if "enum" not in schema:
+            raise ValueError("the transformers backend constrains answers to `enum` schemas only")
+        texts = [json.dumps(value, separators=(",", ":")) for value in schema["enum"]]
+        scores = self.score_continuations(input_ids, texts)
+        best = max(range(len(texts)), key=lambda i: sum(scores[i]))
+        yield token_chunk(texts[best], [{"token": "", "logprob": lp} for lp in scores[best]])
+        yield closing_chunk(model_name=self.model_name, backend="transformers", finish_reason="stop",
+                            started=started, input_tokens=int(input_ids.shape[1]), output_tokens=len(scores[best]))

@@ -26,6 +26,7 @@ from chief_of_staff.plugins.manifest import (
     DepartmentManifest,
 )
 from chief_of_staff.settings import Settings
+from chief_of_staff.tools.contract import load_tools
 
 ENTRY_POINT_GROUP = "chief_of_staff.departments"
 BUILTIN_DIR = Path(__file__).resolve().parents[2] / "departments"
@@ -173,8 +174,19 @@ def discover_departments(settings: Settings, cwd: Path | None = None) -> Registr
                     "rename one of them (name in department.toml and the folder)",
                 )
             registry.departments[department.name] = department
+            _attach_tools(registry, department, source, settings.strict_plugins)
         except PluginError as exc:
             if settings.strict_plugins:
                 raise PluginError(f"{exc} [{exc.path}] fix: {exc.fix}", exc.path, exc.fix) from exc
             registry.broken.append(BrokenPlugin(source=source, path=exc.path, error=str(exc), fix=exc.fix))
     return registry
+
+
+def _attach_tools(registry: Registry, department: Department, source: str, strict: bool) -> None:
+    """The department's tools; a broken tools.py is reported and the department answers without tools."""
+    try:
+        department.tools, department.no_tool_examples = load_tools(department.folder, department.name)
+    except PluginError as exc:
+        if strict:
+            raise
+        registry.broken.append(BrokenPlugin(source=source, path=exc.path, error=str(exc), fix=exc.fix))

@@ -6,13 +6,14 @@ A department folder holds
     hooks.py          optional: `prepare_task(text) -> str` and/or `finish_answer(text) -> str`
     tasks.jsonl       optional: the verifiable task set its adapter trains on (training/tasks.py)
     rewards.py        optional: REWARDS, the reward functions for that task set (training/reward_functions.py)
+    tools.py          optional: langchain-core `@tool` functions the department's agent may call (tools/contract.py)
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -107,6 +108,8 @@ class Department(BaseModel):
     folder: Path
     source: str = Field(description="builtin, cwd, path or entry-point:<package>")
     hooks: dict[str, Callable[[str], str]] = Field(default_factory=dict)
+    tools: list[Any] = Field(default_factory=list, description="langchain-core tools from tools.py (BaseTool)")
+    no_tool_examples: list[str] = Field(default_factory=list, description="tasks answered without a tool")
 
     @property
     def name(self) -> str:

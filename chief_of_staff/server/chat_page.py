@@ -28,8 +28,8 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Stre
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from chief_of_staff.errors import ChiefOfStaffError
-from chief_of_staff.server.app import NDJSON, TurnRequest, shared
 from chief_of_staff.server.bodies import json_body
+from chief_of_staff.server.shared_session import NDJSON, TurnRequest, shared
 from chief_of_staff.server.templating import render, templates
 from chief_of_staff.threads import list_threads, new_thread_id, thread_exists, thread_messages
 

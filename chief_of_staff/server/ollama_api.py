@@ -32,11 +32,11 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from chief_of_staff.cli.ask import as_json
 from chief_of_staff.errors import ChiefOfStaffError
 from chief_of_staff.plugins.manifest import Department
-from chief_of_staff.server.app import NDJSON, SharedSession, TurnRequest, shared
 from chief_of_staff.server.bodies import json_body
+from chief_of_staff.server.shared_session import NDJSON, SharedSession, TurnRequest, shared
+from chief_of_staff.trace import answer_record
 from chief_of_staff.turns import TurnResult
 
 OLLAMA_VERSION = "0.12.0"  # the Ollama release whose API this mirrors; clients gate features on it
@@ -249,5 +249,6 @@ def final_fields(result: TurnResult, started: int, first_token: int) -> dict[str
         "prompt_eval_duration": first_token - started,
         "eval_count": trace.get("tokens_out", 0),
         "eval_duration": ended - first_token,
-        "cos": {k: v for k, v in as_json(result).items() if k not in ("text", "answer")} | {"stopped": result.stopped},
+        "cos": {k: v for k, v in answer_record(result.text, result.answer, result.thread_id, result.trace).items()
+                if k not in ("text", "answer")} | {"stopped": result.stopped},
     }

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 from langgraph_sdk import get_sync_client
 
+from chief_of_staff.graph import ANSWER_TAG
 from tests.conftest import REPO
 
 LANGGRAPH = str(Path(sys.executable).with_name("langgraph"))
@@ -116,7 +117,7 @@ def test_answer_tokens_stream_through_the_server(server_url):
                                    stream_mode=["messages-tuple", "values"], stream_subgraphs=True):
         if part.event.startswith("messages"):
             message, metadata = part.data
-            if message["type"] == "AIMessageChunk" and metadata.get("langgraph_node") == "department":
+            if message["type"] == "AIMessageChunk" and ANSWER_TAG in metadata.get("tags", []):
                 tokens.append(message["content"])
         elif part.event == "values":  # the parent graph's state; the subgraph's arrive as "values|<namespace>"
             final = part.data

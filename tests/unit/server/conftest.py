@@ -12,7 +12,8 @@ import pytest
 import uvicorn
 
 from chief_of_staff.models.transformers_chat import TransformersChatModel
-from chief_of_staff.server.app import SharedSession, server_config
+from chief_of_staff.server.app import server_config
+from chief_of_staff.server.shared_session import SharedSession
 from chief_of_staff.settings import Settings
 
 
