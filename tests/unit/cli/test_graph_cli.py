@@ -9,7 +9,7 @@ from chief_of_staff.cli import app
 from chief_of_staff.cli.graph import graph_dot
 
 runner = CliRunner()
-NODES = ("route", "assess", "department", "decide", "escalate", "respond")
+NODES = ("route", "assess", "security", "content", "finance", "general", "decide", "escalate", "respond")
 
 
 def test_graph_prints_mermaid_with_every_node():
