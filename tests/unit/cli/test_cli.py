@@ -80,9 +80,10 @@ class TestOnTinyModel:
         assert result.exit_code == 0, result.output
         row = json.loads(result.stdout)
         for key in ("text", "department", "route_score", "answer", "model", "tokens_in", "tokens_out",
-                    "latency_s", "thread_id"):
+                    "latency_s", "thread_id", "tools"):
             assert key in row
-        assert row["department"] == "finance" and row["tokens_out"] == 12
+        assert row["department"] == "finance" and row["tokens_out"] == 0  # a finance tool answered, not the model
+        assert row["tools"][0]["error"] is None and row["answer"].startswith(row["tools"][0]["result"]["result"])
 
     def test_ask_answers_stdin_one_json_object_per_task(self):
         result = cos("ask", "--json", input="Write a blog intro about our bakery\nSchedule the team meeting\n")
