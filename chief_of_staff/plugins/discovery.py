@@ -25,6 +25,7 @@ from chief_of_staff.plugins.manifest import (
     Department,
     DepartmentManifest,
 )
+from chief_of_staff.plugins.module_file import import_plugin_file
 from chief_of_staff.settings import Settings
 from chief_of_staff.tools.contract import load_tools
 
@@ -89,16 +90,7 @@ def _load_hooks(folder: Path, name: str) -> dict:
     path = folder / HOOKS_FILE
     if not path.is_file():
         return {}
-    spec = importlib.util.spec_from_file_location(f"chief_of_staff_department_hooks.{name}", path)
-    if spec is None or spec.loader is None:
-        raise PluginError("cannot import hooks.py", str(path), "make hooks.py a plain Python module")
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # any error in third-party code must not stop the other plugins
-        raise PluginError(
-            f"hooks.py failed to import: {type(exc).__name__}: {exc}", str(path), "fix the error in hooks.py"
-        ) from exc
+    module = import_plugin_file(path, f"chief_of_staff_department_hooks.{name}", "fix the error in hooks.py")
     hooks = {n: getattr(module, n) for n in HOOK_NAMES if callable(getattr(module, n, None))}
     return hooks
 

@@ -19,13 +19,13 @@ A broken tools.py disables that department's tools only; the department still an
 
 from __future__ import annotations
 
-import importlib.util
 from collections.abc import Callable
 from pathlib import Path
 
 from langchain_core.tools import BaseTool
 
 from chief_of_staff.errors import PluginError
+from chief_of_staff.plugins.module_file import import_plugin_file
 
 TOOLS_FILE = "tools.py"
 NO_TOOL_EXAMPLES = "NO_TOOL_EXAMPLES"
@@ -67,15 +67,8 @@ def load_tools(folder: Path, department: str) -> tuple[list[BaseTool], list[str]
     path = folder / TOOLS_FILE
     if not path.is_file():
         return [], []
-    spec = importlib.util.spec_from_file_location(f"chief_of_staff_department_tools.{department}", path)
-    if spec is None or spec.loader is None:
-        raise PluginError("cannot import tools.py", str(path), "make tools.py a plain Python module")
-    module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:  # any error in third-party code must not stop the department
-        raise PluginError(f"tools.py failed to import: {type(exc).__name__}: {exc}", str(path),
-                          "fix the error in tools.py; until then the department answers without its tools") from exc
+    module = import_plugin_file(path, f"chief_of_staff_department_tools.{department}",
+                                "fix the error in tools.py; until then the department answers without its tools")
     tools = [value for value in vars(module).values() if isinstance(value, BaseTool)]
     if not tools:
         raise PluginError("tools.py defines no tools", str(path),
