@@ -8,8 +8,9 @@
                   department's system prompt, its TinyLoRA adapter when it has one, and the thread's history, and
                   measures the answer's confidence from its log-probs
     decide        the pure tier policy (escalation/policy.py): tier, model and reasons; every department joins here
-    escalate      only for a cloud tier: Claude streams the answer, replacing the local one; any failure keeps
-                  the local answer, marked with what would have happened
+    escalate      only for a cloud tier: Claude streams the answer, replacing the local one, and may call the
+                  department's tools (run here, tools/claude_agent.py); any failure keeps the local answer,
+                  marked with what would have happened
     respond       writes the trace and records the answer in the spend ledger
 
 The answer's model call is tagged ANSWER_TAG, and the tool-choice call is never streamed, so a client streams
@@ -41,6 +42,7 @@ from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.settings import Settings
 from chief_of_staff.state import ChiefOfStaffState
 from chief_of_staff.tools.local_agent import LocalToolTurn, run_local_tools
+from chief_of_staff.tools.runner import ToolRunner
 from chief_of_staff.trace import SensitiveTrace, Trace
 
 ANSWER_TAG = "cos:answer"  # the model call whose tokens are the answer (turns.py streams by it)
@@ -216,14 +218,17 @@ def escalate(state: ChiefOfStaffState, runtime: Runtime[Context]) -> dict:
         streamed.append(text)
         write({"cloud_token": text})
 
+    sensitive = bool(state.get("sensitive_kinds"))
+    runner = ToolRunner(department.tools, sensitive=sensitive)  # Claude calls the department's tools here
     outcome = cloud.escalate(
         ctx.escalation, decision, department, department.system_prompt,
         _cloud_messages(history, task, ctx.history_turns), state.get("prompt_bytes", 0),
-        sensitive_thread=bool(state.get("sensitive_kinds")), on_text=on_text,
+        sensitive_thread=sensitive, on_text=on_text, runner=runner,
         on_start=lambda: write({"escalating": {"tier": int(decision.tier), "model": decision.model,
                                                "reason": decision.reasons[0]}}),
     )
-    update: dict = {"cloud": {"cost_usd": outcome.cost_usd, "usage": outcome.usage, "note": outcome.note,
+    update: dict = {"tools": state.get("tools", []) + [r.as_dict() for r in runner.runs],
+                    "cloud": {"cost_usd": outcome.cost_usd, "usage": outcome.usage, "note": outcome.note,
                               "answered": outcome.text is not None, "blocked": bool(outcome.blocked_kinds),
                               "streamed": bool(streamed)}}
     if outcome.blocked_kinds:  # the client's guard saw what the detector missed: the thread is sensitive now

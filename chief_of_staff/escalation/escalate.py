@@ -30,6 +30,8 @@ from chief_of_staff.escalation.prices import ModelPrice, PriceTable, load_prices
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.sensitive import detect_sensitive
 from chief_of_staff.settings import Settings
+from chief_of_staff.tools.claude_agent import complete_with_tools, definitions_bytes
+from chief_of_staff.tools.runner import ToolRunner
 
 log = logging.getLogger(__name__)
 
@@ -137,13 +139,20 @@ def sampled_agreement(chat_model: Any, messages: list[Any], first_answer: str, s
 
 
 def estimate_cost(price: ModelPrice, prompt_bytes: int, max_tokens: int) -> float:
-    """An upper bound in dollars: every prompt token at the dearer of input and cache-write, every output token.
+    """An upper bound in dollars for one request: every prompt token at the dearer of input and cache-write, every
+    output token.
 
     A token is at least one byte of UTF-8, whatever the language (English averages 3-4 characters a token, CJK
-    text or emoji can be a token per character), so the prompt's byte count bounds its token count."""
+    text or emoji can be a token per character), so the prompt's byte count bounds its token count. A department's
+    tool definitions go with every request, so they count as prompt (`first_request_bytes`)."""
     prompt_tokens = prompt_bytes + FRAMING_TOKENS
     per_prompt_token = max(price.input, price.cache_write)
     return (prompt_tokens * per_prompt_token + max_tokens * price.output) * 1e-6
+
+
+def first_request_bytes(department: Department, prompt_bytes: int) -> int:
+    """The prompt and the department's tool definitions: what the first request of an escalated turn sends."""
+    return prompt_bytes + definitions_bytes(department.tools)
 
 
 def threshold_for(escalation: Escalation | None, department: Department) -> float:
@@ -156,8 +165,8 @@ def decide_tier(escalation: Escalation | None, department: Department, confidenc
     cloud: dict[str, Any] = {}  # local-only run (no cloud configured at all): no models, no budget
     if escalation is not None:
         max_tokens = escalation.settings.cloud_max_tokens
-        estimates = {t: estimate_cost(escalation.price(t), prompt_bytes, max_tokens)
-                     for t in (Tier.SONNET, Tier.OPUS)}
+        sent = first_request_bytes(department, prompt_bytes)
+        estimates = {t: estimate_cost(escalation.price(t), sent, max_tokens) for t in (Tier.SONNET, Tier.OPUS)}
         left = ({t: escalation.ledger.budget_left(t, department.name) for t in estimates}
                 if escalation.ledger else {t: math.inf for t in estimates})
         cloud = {"models": escalation.models, "estimated_cost_usd": estimates, "budget_left_usd": left}
@@ -183,9 +192,10 @@ class CloudOutcome:
 def escalate(escalation: Escalation, decision: Decision, department: Department, system: str,
              messages: list[dict[str, str]], prompt_bytes: int, sensitive_thread: bool,
              on_text: Callable[[str], None] | None = None,
-             on_start: Callable[[], None] | None = None) -> CloudOutcome:
+             on_start: Callable[[], None] | None = None, runner: ToolRunner | None = None) -> CloudOutcome:
     """Call Claude for a cloud decision within budget; any failure returns the reason and keeps the local answer.
-    `on_start` runs once the call is really going to be made (key present, budget reserved)."""
+    `on_start` runs once the call is really going to be made (key present, budget reserved). Claude may call the
+    department's tools, run by `runner` (a fresh one by default); the calls are in `runner.runs`."""
     model = decision.model or ""
     would = f"would escalate to {model}: {decision.reasons[0]}"
     client = escalation.client
@@ -194,7 +204,9 @@ def escalate(escalation: Escalation, decision: Decision, department: Department,
     if not client.available:
         return CloudOutcome(None, note=f"no ANTHROPIC_API_KEY; {would}")
     price, sonnet = escalation.price(decision.tier), escalation.prices.sonnet
-    estimate = estimate_cost(price, prompt_bytes, escalation.settings.cloud_max_tokens)
+    max_tokens = escalation.settings.cloud_max_tokens
+    estimate = estimate_cost(price, first_request_bytes(department, prompt_bytes), max_tokens)
+    runner = runner or ToolRunner(department.tools, sensitive=sensitive_thread)
     ledger = escalation.ledger
     reservation = None
     if ledger is not None:
@@ -206,6 +218,14 @@ def escalate(escalation: Escalation, decision: Decision, department: Department,
             log.error("spend ledger %s unusable (%s): not escalating", ledger.path, type(exc).__name__)
             return CloudOutcome(None, note=f"the spend ledger cannot be written ({exc}); {would}")
 
+    def reserve_follow_up(payload_bytes: int) -> None:
+        """Before each request after a tool call: hold its estimate too (BudgetExceededError stops the turn)."""
+        nonlocal reservation, estimate
+        more = estimate_cost(price, payload_bytes, max_tokens)
+        if reservation is not None and ledger is not None:
+            reservation = ledger.extend(reservation, more)
+        estimate += more
+
     def settle(usage: Any, answered: bool, note: str = "", charge: float | None = None) -> None:
         if reservation is not None and ledger is not None:
             ledger.settle(reservation, actual_usd=_cost(price, usage) if charge is None else charge,
@@ -216,16 +236,21 @@ def escalate(escalation: Escalation, decision: Decision, department: Department,
     try:
         if on_start:
             on_start()
-        reply = client.complete(model=model, system=system, messages=messages,
-                                max_tokens=escalation.settings.cloud_max_tokens,
-                                sensitive_thread=sensitive_thread, on_text=on_text)
+        reply = complete_with_tools(client, runner, department.tools, model=model, system=system,
+                                    messages=messages, max_tokens=max_tokens, sensitive_thread=sensitive_thread,
+                                    on_text=on_text, before_follow_up=reserve_follow_up)
         settle(reply.usage, answered=True)
         return CloudOutcome(reply.text, cost_usd=_cost(price, reply.usage), usage=_usage_dict(reply.usage),
                             model=reply.model)
-    except SensitiveDataBlockedError as exc:
-        settle(None, answered=False, note="blocked by the sensitive-data guard")
-        return CloudOutcome(None, note=f"blocked before sending: sensitive data ({', '.join(exc.kinds)})",
+    except SensitiveDataBlockedError as exc:  # usage: what requests before a tool result was blocked used
+        settle(getattr(exc, "usage", None), answered=False, note="blocked by the sensitive-data guard")
+        return CloudOutcome(None, cost_usd=_cost(price, getattr(exc, "usage", None)),
+                            note=f"blocked before sending: sensitive data ({', '.join(exc.kinds)})",
                             blocked_kinds=tuple(exc.kinds))
+    except BudgetExceededError as exc:  # the budget ran out between the requests of a tool-use turn
+        settle(getattr(exc, "usage", None), answered=False, note="budget reached after a tool call")
+        return CloudOutcome(None, cost_usd=_cost(price, getattr(exc, "usage", None)),
+                            usage=_usage_dict(getattr(exc, "usage", None)), note=f"{exc}; the local answer stands")
     except TurnCancelled:  # the user's Ctrl-C, seen between two streamed pieces: usage so far is unknown
         settle(None, answered=False, note="stopped by the user: charged the estimate", charge=estimate)
         return CloudOutcome(None, note="stopped by the user while Claude was answering; the local answer stands")

@@ -20,7 +20,7 @@ import datetime as dt
 import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -157,6 +157,21 @@ class Ledger:
                  estimated_usd, sonnet_equivalent_usd),
             )
         return Reservation(id=int(cursor.lastrowid), tier=tier, department=department, estimated_usd=estimated_usd)
+
+    def extend(self, reservation: Reservation, more_usd: float, now: dt.datetime | None = None) -> Reservation:
+        """Hold `more_usd` more for the same call (the next request of a tool-use turn), or raise
+        BudgetExceededError naming the cap in the way; the reservation already held stays as it was."""
+        now = now or _now()
+        with self._write() as db:
+            for label, left in self._left(db, reservation.tier, reservation.department, now):
+                if more_usd > left:
+                    raise BudgetExceededError(
+                        f"{reservation.tier.label} call for {reservation.department} stopped after a tool call: the "
+                        f"next request's estimate ${more_usd:.4f} is over the ${left:.4f} left under the {label}"
+                    )
+            db.execute("UPDATE spend SET estimated_usd = estimated_usd + ?, at = ? WHERE id = ?",
+                       (more_usd, _utc(now), reservation.id))
+        return replace(reservation, estimated_usd=reservation.estimated_usd + more_usd)
 
     def settle(self, reservation: Reservation, actual_usd: float, input_tokens: int = 0, output_tokens: int = 0,
                sonnet_equivalent_usd: float | None = None, note: str = "", answered: bool = True) -> None:

@@ -60,10 +60,36 @@ class ClaudeReply:
     model: str  # the model id the API reported (an alias resolves to a dated id)
     usage: ClaudeUsage
     stop_reason: str | None
+    content: tuple[dict[str, Any], ...] = ()  # the text and tool_use blocks, as the next request sends them back
+
+    @property
+    def tool_uses(self) -> list[dict[str, Any]]:
+        """The tool calls Claude asked for: {"type": "tool_use", "id", "name", "input"}."""
+        return [block for block in self.content if block["type"] == "tool_use"]
 
 
-def guard_payload(system: str, messages: list[dict[str, str]], sensitive_thread: bool) -> None:
-    """Raise SensitiveDataBlockedError when the thread is marked sensitive or the payload holds sensitive data."""
+def _block(block: Any) -> dict[str, Any]:
+    """A response block as a request block: only the fields the API accepts back."""
+    if block.type == "tool_use":
+        return {"type": "tool_use", "id": block.id, "name": block.name, "input": block.input}
+    return {"type": "text", "text": getattr(block, "text", "")}
+
+
+def payload_text(content: Any) -> str:
+    """Every string a message's content sends: its text, or its blocks' text, tool inputs and tool results."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return "\n".join(payload_text(block) for block in content)
+    if isinstance(content, dict):
+        return "\n".join(payload_text(v) if isinstance(v, (str, list, dict)) else str(v)
+                         for k, v in content.items() if k not in ("type", "id", "tool_use_id"))
+    return str(content)
+
+
+def guard_payload(system: str, messages: list[dict[str, Any]], sensitive_thread: bool) -> None:
+    """Raise SensitiveDataBlockedError when the thread is marked sensitive or the payload holds sensitive data
+    (tool calls and tool results included)."""
     if sensitive_thread:
         raise SensitiveDataBlockedError(
             "not sent to Claude: this thread is marked sensitive, so it stays on this machine",
@@ -72,7 +98,7 @@ def guard_payload(system: str, messages: list[dict[str, str]], sensitive_thread:
     # Imported here so this module loads on its own (and without a cycle if escalation imports ClaudeReply).
     from chief_of_staff.sensitive import detect_sensitive
 
-    found = detect_sensitive("\n".join([system, *(str(m.get("content", "")) for m in messages)]))
+    found = detect_sensitive("\n".join([system, *(payload_text(m.get("content", "")) for m in messages)]))
     if found.sensitive:
         raise SensitiveDataBlockedError(
             f"not sent to Claude: the request contains sensitive data ({', '.join(found.kinds)}); "
@@ -176,12 +202,15 @@ class ClaudeClient:
         *,
         model: str,
         system: str,
-        messages: list[dict[str, str]],
+        messages: list[dict[str, Any]],
         max_tokens: int,
         sensitive_thread: bool = False,
         on_text: Callable[[str], None] | None = None,
+        tools: list[dict[str, Any]] | None = None,
+        tool_choice: dict[str, Any] | None = None,
     ) -> ClaudeReply:
-        """Stream one answer, calling `on_text` with each text delta; the reply carries the API's usage."""
+        """Stream one answer, calling `on_text` with each text delta; the reply carries the API's usage. With
+        `tools` (Messages API tool definitions) Claude may stop to call them: the reply's `tool_uses`."""
         guard_payload(system, messages, sensitive_thread)
         if self._sdk is None:
             raise CloudUnavailableError("no Anthropic API key: set ANTHROPIC_API_KEY to escalate to Claude")
@@ -191,6 +220,8 @@ class ClaudeClient:
             "max_tokens": max_tokens,
             "system": [{"type": "text", "text": system, "cache_control": {"type": "ephemeral"}}],
             "messages": messages,
+            **({"tools": tools} if tools else {}),
+            **({"tool_choice": tool_choice} if tools and tool_choice else {}),
         }
         progress = StreamProgress()
         with closing(self._text_deltas(request, progress)) as deltas:
@@ -203,6 +234,7 @@ class ClaudeClient:
             model=message.model,
             usage=progress.usage or ClaudeUsage(),
             stop_reason=message.stop_reason,
+            content=tuple(_block(block) for block in message.content if block.type in ("text", "tool_use")),
         )
 
     def _text_deltas(self, request: dict[str, Any], progress: StreamProgress) -> Iterator[str]:

@@ -20,3 +20,9 @@ class ClaudeUsage:
         """These counts overwritten by the ones `reported` carries (the API's counts are running totals)."""
         counts = {f.name: getattr(reported, f.name, None) for f in fields(self)}
         return replace(self, **{name: int(value) for name, value in counts.items() if value is not None})
+
+    def plus(self, other: ClaudeUsage | None) -> ClaudeUsage:
+        """The counts of two calls together (a tool-use turn makes several)."""
+        if other is None:
+            return self
+        return ClaudeUsage(**{f.name: getattr(self, f.name) + getattr(other, f.name) for f in fields(self)})

@@ -14,6 +14,9 @@ Faults are scripted per test as a queue of modes, one taken per request (`defaul
   malformed  200 with a body that is not JSON (or SSE whose data is not JSON)
   drop       message_start and half the deltas, then the connection closes without the final chunk
   error_event  message_start and one delta, then an `event: error` overloaded_error, as the API does mid-stream
+  tool_use   a short text, then a call of `tool_call` (name, input) with stop_reason "tool_use": the first tool
+             the request offers, with `tool_input`, unless `tool_call` names one. Once a request carries
+             tool results, an `ok` answer is "The tool says: RESULT." (the round trip, seen in the answer)
 """
 
 from __future__ import annotations
@@ -28,7 +31,8 @@ from typing import Any
 
 DEFAULT_ANSWER = "Hello from the fake Claude."
 DEFAULT_API_KEY = "sk-ant-test-key"
-MODES = ("ok", "429", "500", "529", "slow", "malformed", "drop", "error_event")
+MODES = ("ok", "429", "500", "529", "slow", "malformed", "drop", "error_event", "tool_use")
+TOOL_USE_TEXT = "Let me compute that."
 ERRORS = {  # mode -> (status, Anthropic error type, message)
     "429": (429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"),
     "500": (500, "api_error", "Internal server error"),
@@ -61,6 +65,7 @@ class FakeAnthropicServer:
         reported_model: str | None = None,
         retry_after: float = 0.1,
         slow_s: float = 5.0,
+        tool_call: tuple[str, dict[str, Any]] | None = None,
     ) -> None:
         for mode in (*modes, default_mode):
             if mode not in MODES:
@@ -72,6 +77,7 @@ class FakeAnthropicServer:
         self.reported_model = reported_model  # the model id to report (the API resolves aliases); None echoes
         self.retry_after = retry_after
         self.slow_s = slow_s
+        self.tool_call = tool_call  # (name, input) a `tool_use` answer calls; None: the first tool offered, {}
         self.requests: list[dict[str, Any]] = []
         self._cached_systems: set[str] = set()
         self._lock = threading.Lock()
@@ -138,9 +144,9 @@ class FakeAnthropicServer:
                     if mode == "malformed":
                         self.send_bytes(200, b"<html>upstream gateway error</html>", "application/json")
                     else:
-                        self.send_json(200, server.message(body))
+                        self.send_json(200, server.message(body, tool_use=mode == "tool_use"))
                     return
-                events = server.events(body)
+                events = server.events(body, tool_use=mode == "tool_use")
                 if mode == "malformed":
                     self.send_stream([b"event: message_start\ndata: {this is not json\n\n"])
                 elif mode == "drop":
@@ -205,42 +211,74 @@ class FakeAnthropicServer:
                 self._cached_systems.add(system)
         return {
             "input_tokens": max(1, (len(system) + len(messages)) // 4 - cache_read - cache_creation),
-            "output_tokens": len(word_parts(self.answer)),
+            "output_tokens": len(word_parts(self.answer_to(body))),
             "cache_read_input_tokens": cache_read,
             "cache_creation_input_tokens": cache_creation,
         }
 
-    def message(self, body: dict[str, Any], text: str | None = None, usage: dict[str, int] | None = None) -> dict:
+    def answer_to(self, body: dict[str, Any], tool_use: bool = False) -> str:
+        """The text of the answer: TOOL_USE_TEXT before a call, the tool's result once the request carries it."""
+        if tool_use:
+            return TOOL_USE_TEXT
+        last = body.get("messages", [{}])[-1].get("content")
+        results = [b for b in last if b.get("type") == "tool_result"] if isinstance(last, list) else []
+        if results:
+            return "The tool says: " + " ".join(str(b.get("content", "")) for b in results) + "."
+        return self.answer
+
+    def called_tool(self, body: dict[str, Any]) -> dict[str, Any]:
+        """The tool_use block of a `tool_use` answer (id numbered by the requests seen so far)."""
+        offered = (body.get("tools") or [{"name": "no_tool_offered"}])[0]["name"]
+        name, arguments = self.tool_call or (offered, {})
+        return {"type": "tool_use", "id": f"toolu_fake_{len(self.requests)}", "name": name, "input": arguments}
+
+    def message(self, body: dict[str, Any], text: str | None = None, usage: dict[str, int] | None = None,
+                tool_use: bool = False) -> dict:
+        content = [{"type": "text", "text": self.answer_to(body, tool_use) if text is None else text}]
         return {
             "id": "msg_fake",
             "type": "message",
             "role": "assistant",
             "model": self.reported_model or body.get("model", ""),
-            "content": [{"type": "text", "text": self.answer if text is None else text}],
-            "stop_reason": "end_turn",
+            "content": content + ([self.called_tool(body)] if tool_use else []),
+            "stop_reason": "tool_use" if tool_use else "end_turn",
             "stop_sequence": None,
             "usage": usage or self.usage(body),
         }
 
-    def events(self, body: dict[str, Any]) -> list[dict[str, Any]]:
-        """The streamed answer: message_start (input usage), block start, one delta per word, block stop,
-        message_delta (stop_reason, output_tokens), message_stop."""
+    def events(self, body: dict[str, Any], tool_use: bool = False) -> list[dict[str, Any]]:
+        """The streamed answer: message_start (input usage), block start, one delta per word, block stop, (a
+        tool_use block whose input comes as input_json_delta,) message_delta (stop_reason, output_tokens),
+        message_stop."""
         usage = self.usage(body)
         start = self.message(body, text="", usage={**usage, "output_tokens": 1})
         start["content"], start["stop_reason"] = [], None
         deltas = [
             {"type": "content_block_delta", "index": 0, "delta": {"type": "text_delta", "text": part}}
-            for part in word_parts(self.answer)
+            for part in word_parts(self.answer_to(body, tool_use))
         ]
+        call = []
+        if tool_use:
+            block = self.called_tool(body)
+            partial = json.dumps(block["input"])
+            call = [
+                {"type": "content_block_start", "index": 1, "content_block": {**block, "input": {}}},
+                {"type": "content_block_delta", "index": 1,
+                 "delta": {"type": "input_json_delta", "partial_json": partial[: len(partial) // 2]}},
+                {"type": "content_block_delta", "index": 1,
+                 "delta": {"type": "input_json_delta", "partial_json": partial[len(partial) // 2:]}},
+                {"type": "content_block_stop", "index": 1},
+            ]
         return [
             {"type": "message_start", "message": start},
             {"type": "content_block_start", "index": 0, "content_block": {"type": "text", "text": ""}},
             {"type": "ping"},
             *deltas,
             {"type": "content_block_stop", "index": 0},
+            *call,
             {
                 "type": "message_delta",
-                "delta": {"stop_reason": "end_turn", "stop_sequence": None},
+                "delta": {"stop_reason": "tool_use" if tool_use else "end_turn", "stop_sequence": None},
                 "usage": {"output_tokens": usage["output_tokens"]},
             },
             {"type": "message_stop"},
