@@ -74,6 +74,16 @@ class LocalChatModel(BaseChatModel):
     def count_tokens(self, text: str) -> int:
         raise NotImplementedError
 
+    def native_tool_call(self, messages: list[BaseMessage], tools: list[Any]) -> tuple[str, dict] | None:
+        """The (tool name, arguments) the model calls through its server's own tool calling, or None when it calls
+        none. Only backends with native tool calling override this (Ollama); the others say they have none."""
+        raise NotImplementedError(f"{self._llm_type} has no native tool calling")
+
+    @property
+    def has_native_tools(self) -> bool:
+        """Whether `native_tool_call` can be used for this model."""
+        return False
+
     def truncate_to_tokens(self, text: str, max_tokens: int) -> str:
         raise NotImplementedError
 

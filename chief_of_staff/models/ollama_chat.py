@@ -5,6 +5,7 @@ and turns the client's errors into domain errors a user can act on. Its public s
 TransformersChatModel so the graph never needs to know which backend answers. Where it departs: Ollama's
 client exposes no tokenizer, so `count_tokens` and `truncate_to_tokens` approximate one token per four
 characters, and `parameter_count` is unknown (None; `info()` gives Ollama's rounded "parameter_size" instead).
+A model whose capabilities include "tools" chooses a department's tool by Ollama's native tool calling.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import ollama
 from langchain_core.callbacks import CallbackManagerForLLMRun
 from langchain_core.messages import BaseMessage
 from langchain_core.outputs import ChatGenerationChunk
+from langchain_core.utils.function_calling import convert_to_openai_tool
 from pydantic import Field, PrivateAttr
 
 from chief_of_staff.errors import BackendUnavailableError, ModelNotFoundError
@@ -26,6 +28,7 @@ from chief_of_staff.models.base import LocalChatModel, closing_chunk, token_chun
 from chief_of_staff.models.messages import to_role_dicts
 
 DEFAULT_HOST = "http://127.0.0.1:11434"
+TOOL_CALL_TOKENS = 256  # enough for one call's name and arguments
 CHARS_PER_TOKEN = 4  # a common rule of thumb for English text with BPE tokenizers; only an approximation
 
 
@@ -37,6 +40,7 @@ class OllamaChatModel(LocalChatModel):
     context_window_tokens: int = Field(8192, description="Context length the server allocates (num_ctx).")
     timeout_s: float = Field(120.0, description="Seconds to wait for the server before giving up.")
     _client: ollama.Client = PrivateAttr()
+    _native_tools: bool | None = PrivateAttr(default=None)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -107,6 +111,30 @@ class OllamaChatModel(LocalChatModel):
             "context_length": context_length,
         }
         return {key: value for key, value in found.items() if value is not None}
+
+    @property
+    def has_native_tools(self) -> bool:
+        """Whether the server lists "tools" among this model's capabilities (asked once; False if it cannot say)."""
+        if self._native_tools is None:
+            try:
+                with self._errors_as_domain_errors():
+                    self._native_tools = "tools" in (self._client.show(self.model_name).capabilities or [])
+            except BackendUnavailableError:
+                return False  # the turn's own request will report the server's state
+        return self._native_tools
+
+    def native_tool_call(self, messages: list[BaseMessage], tools: list[Any]) -> tuple[str, dict] | None:
+        """The first tool call of one non-streamed chat offering `tools` (Ollama's native tool calling)."""
+        with self._errors_as_domain_errors():
+            reply = self._client.chat(
+                model=self.model_name,
+                messages=to_role_dicts(messages),
+                tools=[convert_to_openai_tool(tool) for tool in tools],
+                stream=False,
+                options=self._options(None, TOOL_CALL_TOKENS),
+            )
+        calls = reply.message.tool_calls or []
+        return (calls[0].function.name, dict(calls[0].function.arguments)) if calls else None
 
     def _options(self, stop: list[str] | None, max_new_tokens: int | None) -> dict[str, Any]:
         options: dict[str, Any] = {

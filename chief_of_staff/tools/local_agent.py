@@ -3,7 +3,9 @@
 The embedder proposes the tools that fit the task (tools/selection.py); every call those tools could make from the
 task's own numbers and dates is a candidate (tools/calls.py); when there is more than one, the local model picks
 one under a JSON-schema constraint whose only values are those candidates, so it can pick wrongly but cannot emit a
-malformed call. The answer states the computed figure and how it was computed. When no tool fits, or the call
+malformed call. A model served with native tool calling (Ollama's, for models whose capabilities include "tools")
+gets the best tools instead and fills their arguments itself; the runner checks them against each tool's schema.
+The answer states the computed figure and how it was computed. When no tool fits, or the call
 fails, the department answers as before, told what the tool said (an observation, never a crash).
 """
 
@@ -22,7 +24,10 @@ from chief_of_staff.tools.runner import ToolRun, ToolRunner
 from chief_of_staff.tools.selection import ToolScore, ToolSelector
 
 TOOL_CHOICES = 1  # tools the embedder proposes; the 135M model picks worse than the embedder (docs/benchmarks.md)
+NATIVE_TOOL_CHOICES = 3  # tools offered to a model with native tool calling, which fills the arguments itself
 SMALL_MODEL_PARAMETERS = 1_000_000_000  # below this, "auto" picks in text order (measured: docs/benchmarks.md)
+NATIVE_PROMPT = ("You work for a small business. When a tool computes or checks what the task asks, call it with the "
+                 "task's own figures.")
 CHOICE_PROMPT = ("You fill in a calculator call for a small-business task. Pick the call whose arguments put each "
                  "number of the task in its right place. Reply with the call as JSON.")
 
@@ -84,6 +89,8 @@ def run_local_tools(model: LocalChatModel, selector: ToolSelector, department: D
     picks among several candidate calls: "model" (under the enum schema), "text-order" (the task's numbers in
     the order it states them) or "auto"."""
     turn = LocalToolTurn()
+    if resolve_pick(pick, model) == "model" and model.has_native_tools:
+        return _native_tool_turn(model, selector, department, task, sensitive=sensitive, choices=choices)
     # the best tools whose arguments the task can fill (a tool needing three numbers cannot serve a task with one)
     fitting = [(score, candidate_calls(score.tool, task)) for score in selector.candidates(department.name, task)]
     fitting = [(score, calls) for score, calls in fitting if calls][: choices or TOOL_CHOICES]
@@ -99,11 +106,31 @@ def run_local_tools(model: LocalChatModel, selector: ToolSelector, department: D
         call = picked or calls[0]
         chosen_by = (f"the first of {len(calls)} calls in text order: the model's reply was malformed" if malformed
                      else f"the model, of {len(calls)} calls")
+    return _run_call(department, sensitive, call.name, call.arguments, chosen_by, proposed)
+
+
+def _run_call(department: Department, sensitive: bool, name: str, arguments: dict[str, Any], chosen_by: str,
+              proposed: list[ToolScore]) -> LocalToolTurn:
     runner = ToolRunner(department.tools, sensitive=sensitive)
-    run = runner.call(call.name, call.arguments, chosen_by)
-    turn.runs = runner.runs
+    run = runner.call(name, arguments, chosen_by)
+    turn = LocalToolTurn(runs=runner.runs)
     if run.error is None:
         turn.answer = format_answer(run)
         # how sure the choice of tool was (the embedder's score), never anything the tool returned
-        turn.confidence = next(s.score for s in proposed if s.tool.name == call.name)
+        turn.confidence = next((s.score for s in proposed if s.tool.name == name), None)
     return turn
+
+
+def _native_tool_turn(model: LocalChatModel, selector: ToolSelector, department: Department, task: str, *,
+                      sensitive: bool, choices: int | None) -> LocalToolTurn:
+    """The model calls one of the best tools by its server's own tool calling, or answers without one."""
+    proposed = selector.candidates(department.name, task)[: choices or NATIVE_TOOL_CHOICES]
+    if not proposed:
+        return LocalToolTurn()
+    messages = [SystemMessage(NATIVE_PROMPT), HumanMessage(task)]
+    called = model.native_tool_call(messages, [score.tool for score in proposed])
+    if called is None:
+        return LocalToolTurn()
+    name, arguments = called
+    return _run_call(department, sensitive, name, arguments,
+                     f"the model, by native tool calling, of {len(proposed)} tools", proposed)

@@ -1,8 +1,9 @@
 """A fake Ollama server on 127.0.0.1 speaking Ollama's wire format, for tests through the real client.
 
 It serves `POST /api/chat` (NDJSON when streaming, Ollama's default), `POST /api/show` and `GET /api/tags`
-for a fixed set of model names, answers every chat with one scripted text split into word parts, and
-records each request body in `requests`. Unknown models get Ollama's 404: {"error": "model 'X' not found"}.
+for a fixed set of model names, answers every chat with one scripted text split into word parts (or, when a
+non-streamed chat offers tools and `tool_call` is set, with that native tool call), and records each request body
+in `requests`. Unknown models get Ollama's 404: {"error": "model 'X' not found"}.
 """
 
 from __future__ import annotations
@@ -37,10 +38,14 @@ class FakeOllamaServer:
         models: tuple[str, ...] | list[str] = DEFAULT_MODELS,
         answer: str = DEFAULT_ANSWER,
         failure: tuple[int, str] | None = None,
+        capabilities: tuple[str, ...] = ("completion",),
+        tool_call: tuple[str, dict[str, Any]] | None = None,
     ) -> None:
         self.models = list(models)
         self.answer = answer
         self.failure = failure  # (status, error message) to answer every POST with, as a broken server would
+        self.capabilities = list(capabilities)  # add "tools" for a model with native tool calling
+        self.tool_call = tool_call  # (name, arguments) a chat offering tools answers with; None: plain text
         self.requests: list[dict[str, Any]] = []
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), self._handler_class())
         self._httpd.daemon_threads = True
@@ -129,6 +134,7 @@ class FakeOllamaServer:
         return {
             "details": {"family": "llama", "parameter_size": "135M", "quantization_level": "Q4_1"},
             "model_info": {"general.architecture": "llama", "llama.context_length": 8192},
+            "capabilities": self.capabilities,
         }
 
     def _answer_parts(self, body: dict[str, Any]) -> tuple[list[str], str]:
@@ -187,6 +193,10 @@ class FakeOllamaServer:
             "created_at": now(),
             "message": {"role": "assistant", "content": "".join(pieces)},
         }
+        if body.get("tools") and self.tool_call:
+            name, arguments = self.tool_call
+            whole["message"] = {"role": "assistant", "content": "",
+                                "tool_calls": [{"function": {"name": name, "arguments": arguments}}]}
         if body.get("logprobs"):
             whole["logprobs"] = self._logprobs(pieces)
         return {**whole, **self._final_stats(body, len(pieces), done_reason)}

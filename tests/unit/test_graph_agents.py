@@ -4,6 +4,7 @@ can only come from the tool)."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 
 import pytest
@@ -11,9 +12,11 @@ from langgraph.checkpoint.memory import InMemorySaver
 
 from chief_of_staff.graph import FIXED_NODES, build_graph
 from chief_of_staff.models.embedder import load_embedder
+from chief_of_staff.models.ollama_chat import OllamaChatModel
 from chief_of_staff.router import Router
 from chief_of_staff.tools.selection import ToolSelector
 from chief_of_staff.turns import run_turn
+from tests.fakes.ollama_server import FakeOllamaServer
 from tests.unit.test_graph import make_context
 
 MARKUP = "We buy candles at $8.40 each and price them with a 75% markup on cost. What's the retail price?"
@@ -83,3 +86,35 @@ def test_a_failing_tool_is_an_observation_and_the_model_still_answers(with_tools
     [call] = result.trace["tools"]
     assert call["name"] == "break_even_units" and "above the variable cost" in call["error"]
     assert result.trace["tokens_out"] == 6  # the model answered, told what the tool said
+
+
+def test_an_ollama_model_with_native_tool_calling_calls_the_tool_itself(chat_model, departments, embedded_choice):
+    router, selector = embedded_choice
+    call = ("add_markup", {"cost": 8.4, "markup_percent": 75})
+    with FakeOllamaServer(capabilities=("completion", "tools"), tool_call=call) as server:
+        ollama = OllamaChatModel(model_name="smollm2:135m", host=server.url, timeout_s=10)
+        context = replace(make_context(ollama, departments, forced_department="finance"), router=router,
+                          tool_selector=selector)
+        result = run_turn(build_graph(InMemorySaver()), context, "t1", MARKUP)
+    offered = next(r for r in server.requests if r.get("tools"))
+    assert offered["tools"][0]["function"]["name"] == "add_markup" and offered["stream"] is False
+    [run] = result.trace["tools"]
+    assert run["chosen_by"].startswith("the model, by native tool calling")
+    assert result.answer.startswith("14.70\n\nComputed with the add_markup tool")
+
+
+def test_an_ollama_model_without_tool_calling_picks_under_the_json_schema(chat_model, departments, embedded_choice):
+    router, selector = embedded_choice
+    task = "Flour went from 40 to 46 dollars a sack. What is the percentage change?"
+    pick = {"tool": "percent_change", "arguments": {"old_value": "46", "new_value": "40"}}  # not text order
+    with FakeOllamaServer(answer=json.dumps(pick)) as server:
+        ollama = OllamaChatModel(model_name="smollm2:135m", host=server.url, timeout_s=10)
+        context = replace(make_context(ollama, departments, forced_department="finance"), router=router,
+                          tool_selector=selector, tool_pick="model")
+        result = run_turn(build_graph(InMemorySaver()), context, "t1", task)
+    assert not any(r.get("tools") for r in server.requests)
+    [choice] = [r["format"] for r in server.requests if r.get("format")]
+    assert pick in choice["enum"] and len(choice["enum"]) > 1  # the choice went through Ollama's grammar
+    [run] = result.trace["tools"]
+    assert (run["name"], run["arguments"]) == (pick["tool"], pick["arguments"])
+    assert run["chosen_by"].startswith("the model, of")
