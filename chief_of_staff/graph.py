@@ -114,8 +114,7 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
         return {"messages": [answer], "adapter": None, "confidence": tools.confidence,
                 "prompt_bytes": _cloud_bytes(department, task, history, ctx.history_turns),
                 "tools": [r.as_dict() for r in tools.runs]}
-    if tools.runs:  # a tool was tried and failed: the model answers, told what happened
-        task = f"{task}\n\n(A tool was tried: {tools.observations})"
+    task = tools.task_for_model(task)  # a tool was tried and failed: the model answers, told what happened
     prompt = fit_prompt(
         department.system_prompt,
         history[-ctx.history_turns:] if ctx.history_turns else [],

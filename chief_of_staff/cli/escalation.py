@@ -24,10 +24,11 @@ def calibrate_command(
     target: Annotated[float | None, typer.Option(min=0.01, max=1.0, help="Target accuracy of local answers.")] = None,
     json_output: Annotated[bool, typer.Option("--json", help="Print the calibration as JSON.")] = False,
 ) -> None:
-    from chief_of_staff.context import load_adapters
+    from chief_of_staff.context import load_adapters, load_router
     from chief_of_staff.escalation.calibration import calibrate, save_calibration
     from chief_of_staff.escalation.measure import measure
     from chief_of_staff.models.factory import load_chat_model
+    from chief_of_staff.tools.selection import ToolSelector
     from chief_of_staff.training.reward_functions import load_rewards
     from chief_of_staff.training.tasks import load_task_set
 
@@ -39,12 +40,14 @@ def calibrate_command(
     with loading("Loading the local model"):
         chat_model = load_chat_model(settings, registry.departments)  # llama.cpp: with the departments' adapters
         bank = load_adapters(settings, chat_model, registry)  # transformers: the bank on the model
+        selector = ToolSelector([dept], load_router(settings, registry).embed) if dept.tools else None
     if bank is not None:
         bank.activate(dept.name if dept.name in bank.adapters else None)
     columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn()]
     with Progress(*columns, console=err, transient=True) as progress:
         bar = progress.add_task(f"answering {dept.name}'s held-out tasks", total=len(tasks))
-        measured = measure(chat_model, dept, tasks, metric, settings, on_task=lambda: progress.advance(bar))
+        measured = measure(chat_model, dept, tasks, metric, settings, on_task=lambda: progress.advance(bar),
+                           tool_selector=selector)
     if not measured.correct:
         raise typer.BadParameter(f"{metric.__name__} scored none of {dept.name}'s {len(tasks)} held-out tasks")
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
@@ -58,6 +61,8 @@ def calibrate_command(
     kept = "none" if result.local_accuracy is None else f"{result.local_accuracy:.1%} right"
     out.print(f"[bold]{dept.name}[/]: {result.n} held-out tasks scored by {result.metric}; "
               f"the local model is right on {result.base_accuracy:.1%}")
+    if any(measured.by_tool):
+        out.print(f"  {sum(measured.by_tool)} of them answered by a tool (confidence: the tool choice's score)")
     out.print(f"  AUROC of confidence against correctness: {auroc}")
     out.print(f"  threshold {result.threshold:.4f}: {result.local_share:.1%} of tasks stay local ({kept}) "
               f"at a {result.target_accuracy:.0%} target")

@@ -44,6 +44,10 @@ class LocalToolTurn:
     def observations(self) -> str:
         return "\n".join(f"Tool {r.name}({json.dumps(r.arguments)}) -> {r.observation}" for r in self.runs)
 
+    def task_for_model(self, task: str) -> str:
+        """The task as the model answers it: told what a tool that failed said."""
+        return f"{task}\n\n(A tool was tried: {self.observations})" if self.runs else task
+
 
 def _describe(scores: list[ToolScore]) -> str:
     return "\n".join(f"- {s.tool.name}({', '.join(s.tool.args)}): {s.tool.description}" for s in scores)

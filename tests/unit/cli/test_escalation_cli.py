@@ -94,3 +94,12 @@ def test_a_broken_off_cloud_answer_is_followed_by_the_local_answer_that_stands(m
     assert result.exit_code == 0, result.output
     assert "one two" in result.stdout, "the partial cloud text was streamed"
     assert "the local answer stands" in result.stderr and "Claude failed" in result.stderr
+
+
+@pytest.mark.usefixtures("tiny_settings")
+def test_calibrate_measures_answers_as_chat_gives_them_tools_included(isolated_config):
+    """On a tiny random model a right finance figure can only come from the department's tools."""
+    calibration = json.loads(cos("escalation", "calibrate", "finance", "--json").stdout)
+    assert calibration["base_accuracy"] > 0.3
+    text = cos("escalation", "calibrate", "finance")
+    assert "answered by a tool" in text.stdout
