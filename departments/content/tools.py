@@ -12,6 +12,8 @@ from chief_of_staff.tools.contract import tool_examples
 
 # Characters a channel shows before cutting (an SMS of non-GSM characters, such as emoji, holds 70)
 LIMITS = {"SMS": 160, "X post": 280, "meta description": 155, "Instagram caption": 2200}
+_WRITE_REQUEST = re.compile(r"\b(?:re)?write\b|\bdraft (?:a|an|the|our|me)\b|\bcompose\b|\bcome up with\b|"
+                            r"\bneeds? (?:a|an)\b", re.IGNORECASE)
 _QUOTED = re.compile(r"""["“]([^"”]{2,})["”]""")
 
 
@@ -27,8 +29,11 @@ def draft_in(text: str) -> str:
 
 
 def has_draft(text: str) -> bool:
-    """Whether the task quotes a draft, or gives one after a colon or line break, to measure."""
-    return draft_in(text) != text.strip() and len(draft_in(text)) >= 2
+    """Whether the task gives a draft to measure (quoted, or after a colon or line break) and does not ask for
+    writing: in "Write an SMS ... Rules: at most 20 words" the text after the colon is a brief, not a draft. The
+    embedder cannot tell "check this SMS" from "write an SMS" (measured on content's training tasks)."""
+    draft = draft_in(text)
+    return draft != text.strip() and len(draft) >= 2 and not _WRITE_REQUEST.search(text)
 
 
 @tool_examples(
@@ -36,7 +41,7 @@ def has_draft(text: str) -> bool:
     "Is this short enough for a tweet: \"Spring sale starts Monday...\"",
     "How many characters is our meta description: \"Family-run bakery in Leeds with fresh bread daily.\"",
     "Count the words in this Instagram caption: \"New menu, same cosy corner...\"",
-    applies=lambda task: has_draft(task),
+    applies=has_draft,
 )
 @tool
 def check_length(text: str) -> dict[str, object]:
@@ -55,7 +60,7 @@ def check_length(text: str) -> dict[str, object]:
     "How readable is this paragraph for our customers? \"Pursuant to the aforementioned policy...\"",
     "What reading level is this product description: \"Our ergonomically optimised chair...\"",
     "Is this email easy to read? \"We are writing to inform you that your account...\"",
-    applies=lambda task: has_draft(task),
+    applies=has_draft,
 )
 @tool
 def check_readability(text: str) -> dict[str, object]:

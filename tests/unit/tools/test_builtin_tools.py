@@ -110,3 +110,16 @@ def test_content_counts_against_channel_limits_and_rates_readability(tools):
     assert "too long for X post" in long_post["result"]
     plain = tools["content.check_readability"].invoke({"text": 'How readable is "We fix bikes. We are quick."'})
     assert "plain English" in plain["result"]
+
+
+@pytest.mark.parametrize(("task", "measures"), [
+    ('Will this fit in a text? "Your table is booked for 7pm."', True),
+    ("Is this short enough for a tweet:\nSpring sale starts Monday, 20% off everything", True),
+    ("Please write an SMS telling customers we open at 9. Rules: at most 20 words; start with 'Hi'.", False),
+    ("Draft a one-line Instagram post about our new rye loaf. Rules: at most 18 words", False),
+    ('Rewrite this so it fits a tweet: "We would like to inform all our valued customers..."', False),
+])
+def test_content_measures_a_draft_it_is_given_never_a_brief_to_write(tools, task, measures):
+    from chief_of_staff.tools.contract import applies_to
+
+    assert applies_to(tools["content.check_length"], task) is measures
