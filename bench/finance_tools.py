@@ -53,12 +53,14 @@ def main() -> None:
     parser.add_argument("--misses", action="store_true")
     parser.add_argument("--no-baseline", action="store_true", help="skip the turns without tools (faster)")
     args = parser.parse_args()
+    from chief_of_staff.settings import load_settings
+
+    os.environ.setdefault("COS_MODELS_DIR", str(load_settings().models_folder))  # pulled models stay found
     os.environ["COS_DATA_DIR"] = tempfile.mkdtemp(prefix="cos-bench-")
     os.environ["COS_OFFLINE"] = "1"
 
     import chief_of_staff.tools.local_agent as local_agent
     from chief_of_staff.session import open_session
-    from chief_of_staff.settings import load_settings
     from chief_of_staff.training.reward_kit import first_number, numbers_match
     from chief_of_staff.turns import run_turn
 
