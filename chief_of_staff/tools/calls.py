@@ -4,15 +4,18 @@ numbers and dates, so a call can be wrong in choice but never invented or malfor
 An argument typed Decimal (or int/float) takes a number of the task: one whose name ends in `_percent` a number
 written as a percentage, any other a number that is not. A `list[Decimal]` takes all of them; a `date`, a date
 of the task; a `text: str`, the task's whole text. Every type-consistent assignment is a candidate. Calls that
-put sums of money ($, €, £) in money arguments (cost, price, amount, fee, pay...) and bare numbers in counts
-(units, hours, years...) come first, then text order; tools/local_agent.py takes the first, or lets the model pick.
+put sums of money ($, €, £) in money arguments (cost, price, amount, fee, pay...), bare numbers in counts
+(units, hours, years...) and a time written with its unit in an argument counting that unit come first, then text
+order; tools/local_agent.py takes the first, or lets the model pick. A time in months fills an argument in years
+divided by 12 ("over 6 months" -> years 0.5), and one in years an argument in months times 12.
 """
 
 from __future__ import annotations
 
 import itertools
 import typing
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import dataclass, replace
 from datetime import date
 from decimal import Decimal
 from typing import Any
@@ -28,6 +31,11 @@ PERCENT_SUFFIX = "_percent"
 TEXT_ARGUMENT = "text"  # a `text: str` argument takes the task's whole text
 MONEY_WORDS = ("cost", "price", "amount", "fee", "pay", "principal", "salary", "revenue", "value", "total")
 COUNT_WORDS = ("count", "units", "people", "hours", "weeks", "years", "months", "days", "quantity")
+TIME_UNITS = ("year", "month", "week", "day", "hour")
+CONVERSIONS: dict[tuple[str, str], Callable[[Decimal], Decimal]] = {  # (written unit, argument's unit) -> value
+    ("month", "year"): lambda months: months / 12,
+    ("year", "month"): lambda years: years * 12,
+}
 
 
 @dataclass(frozen=True)
@@ -59,8 +67,23 @@ def _slots(tool: BaseTool) -> list[tuple[str, str, bool]]:
     return slots
 
 
-def _text(value: Decimal | date) -> str:
-    return value.isoformat() if isinstance(value, date) else format(value.normalize(), "f")
+def _text(value: Quantity | date) -> str:
+    return value.isoformat() if isinstance(value, date) else format(value.value.normalize(), "f")
+
+
+def slot_unit(name: str) -> str:
+    """The time unit an argument counts, from its name: years -> year, hours_per_week -> hour, or ""."""
+    return next((word.rstrip("s") for word in name.split("_") if word.rstrip("s") in TIME_UNITS), "")
+
+
+def _converted(numbers: list[Quantity], units: set[str]) -> list[Quantity]:
+    """The numbers, each followed by its value in another unit an argument counts (6 months -> 0.5 years)."""
+    out = []
+    for q in numbers:
+        out.append(q)
+        out += [replace(q, value=CONVERSIONS[q.unit, unit](q.value), unit=unit) for unit in sorted(units)
+                if (q.unit, unit) in CONVERSIONS]
+    return out
 
 
 def candidate_calls(tool: BaseTool, task: str) -> list[ToolCall]:
@@ -71,9 +94,11 @@ def candidate_calls(tool: BaseTool, task: str) -> list[ToolCall]:
     if any(kind == "other" and required for _, kind, required in slots):
         return []  # a tool with free-text arguments needs a model that writes them (Ollama, Claude)
     quantities = quantities_in(task)
+    numbers = [q for q in quantities if not q.percent]
+    units = {slot_unit(n) for n, k, _ in slots if k == "number"} - {""}
     pools: dict[str, list[Quantity | date]] = {
         "percent": [q for q in quantities if q.percent],
-        "number": [q for q in quantities if not q.percent],
+        "number": list(_converted(numbers, units)),
         "date": list(dates_in(task)),
     }
     per_kind: list[list[dict[str, Any]]] = []
@@ -86,45 +111,51 @@ def candidate_calls(tool: BaseTool, task: str) -> list[ToolCall]:
         per_kind.append([{texts[0]: task}])
     lists = [n for n, k, _ in slots if k == "numbers"]
     if lists:
-        if len(pools["number"]) < 2:
+        if len(numbers) < 2:
             return []
-        per_kind.append([{lists[0]: [_text(q.value) for q in pools["number"]]}])
-    calls = []
+        per_kind.append([{lists[0]: [_text(q) for q in numbers]}])
+    assignments = []
     for parts in itertools.product(*per_kind):
         arguments = {name: value for part in parts for name, value in part.items()}
-        calls.append(ToolCall(tool.name, {n: arguments[n] for n, _, _ in slots if n in arguments}))
-    money = {_text(q.value) for q in pools["number"] if q.money}
-    # stable sort: text order among calls that fit money and counts equally well
-    return sorted(calls, key=lambda call: _misfits(call, money))[:MAX_CANDIDATES]
+        assignments.append({n: arguments[n] for n, _, _ in slots if n in arguments})
+    any_money = any(q.money for q in numbers)
+    # stable sort: text order among calls that fit money, counts and units equally well
+    assignments.sort(key=lambda arguments: _misfits(arguments, any_money))
+    return [ToolCall(tool.name, {n: v if isinstance(v, (str, list)) else _text(v) for n, v in arguments.items()})
+            for arguments in assignments[:MAX_CANDIDATES]]
 
 
-def _misfits(call: ToolCall, money: set[str]) -> int:
-    """Arguments whose name says money but whose value is a bare number, or the other way round."""
-    if not money:
-        return 0  # no currency written anywhere: nothing to tell sums from counts
+def _misfits(arguments: dict[str, Any], any_money: bool) -> int:
+    """Arguments whose name says money but whose value is a bare number, or the other way round (when the task
+    writes any currency at all), and times written in a unit other than the one the argument counts."""
     misfits = 0
-    for name, value in call.arguments.items():
-        if not isinstance(value, str):
+    for name, value in arguments.items():
+        if not isinstance(value, Quantity):
             continue
-        if any(word in name for word in MONEY_WORDS) and value not in money:
+        if any_money and any(word in name for word in MONEY_WORDS) and not value.money:
             misfits += 1
-        elif any(word in name for word in COUNT_WORDS) and value in money:
+        elif any_money and any(word in name for word in COUNT_WORDS) and value.money:
+            misfits += 1
+        if value.unit and slot_unit(name) and value.unit != slot_unit(name):
             misfits += 1
     return misfits
 
 
 def _assignments(names: list[tuple[str, bool]], pool: list[Quantity | date]) -> list[dict[str, Any]]:
-    """Every injective assignment of the pool's values to the slots, text order first; optional slots may be
-    left to their defaults when the pool runs short."""
+    """Every assignment of the pool's values to the slots using each number of the task at most once (in one
+    unit), text order first; optional slots may be left to their defaults when the pool runs short."""
     required = [n for n, r in names if r]
     optional = [n for n, r in names if not r]
-    if len(pool) < len(required):
+    distinct = len({getattr(value, "start", i) for i, value in enumerate(pool)})
+    if distinct < len(required):
         return []
-    filled = required + optional[: max(0, len(pool) - len(required))]
-    values = [q if isinstance(q, date) else q.value for q in pool]
+    filled = required + optional[: max(0, distinct - len(required))]
     out = []
-    for chosen in itertools.permutations(range(len(values)), len(filled)):
-        out.append({name: _text(values[i]) for name, i in zip(filled, chosen)})
+    for chosen in itertools.permutations(range(len(pool)), len(filled)):
+        sources = [getattr(pool[i], "start", i) for i in chosen]  # a number and its conversion are one number
+        if len(set(sources)) < len(sources):
+            continue
+        out.append({name: pool[i] for name, i in zip(filled, chosen)})
         if len(out) >= MAX_CANDIDATES:
             break
     return out

@@ -20,6 +20,7 @@ from langchain_core.messages import HumanMessage, SystemMessage
 from chief_of_staff.models.base import LocalChatModel
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.tools.calls import ToolCall, candidate_calls
+from chief_of_staff.tools.contract import applies_to
 from chief_of_staff.tools.runner import ToolRun, ToolRunner
 from chief_of_staff.tools.selection import ToolScore, ToolSelector
 
@@ -93,10 +94,14 @@ def run_local_tools(model: LocalChatModel, selector: ToolSelector, department: D
     picks among several candidate calls: "model" (under the enum schema), "text-order" (the task's numbers in
     the order it states them) or "auto"."""
     turn = LocalToolTurn()
+    scores = [score for score in selector.candidates(department.name, task) if applies_to(score.tool, task)]
+    if not scores:  # asked before the server, so a task no tool fits costs no request
+        return turn
     if resolve_pick(pick, model) == "model" and model.has_native_tools:
-        return _native_tool_turn(model, selector, department, task, sensitive=sensitive, choices=choices)
+        return _native_tool_turn(model, department, task, scores[: choices or NATIVE_TOOL_CHOICES],
+                                 sensitive=sensitive)
     # the best tools whose arguments the task can fill (a tool needing three numbers cannot serve a task with one)
-    fitting = [(score, candidate_calls(score.tool, task)) for score in selector.candidates(department.name, task)]
+    fitting = [(score, candidate_calls(score.tool, task)) for score in scores]
     fitting = [(score, calls) for score, calls in fitting if calls][: choices or TOOL_CHOICES]
     proposed = [score for score, _ in fitting]
     calls = [call for _, tool_calls in fitting for call in tool_calls]
@@ -125,12 +130,9 @@ def _run_call(department: Department, sensitive: bool, name: str, arguments: dic
     return turn
 
 
-def _native_tool_turn(model: LocalChatModel, selector: ToolSelector, department: Department, task: str, *,
-                      sensitive: bool, choices: int | None) -> LocalToolTurn:
-    """The model calls one of the best tools by its server's own tool calling, or answers without one."""
-    proposed = selector.candidates(department.name, task)[: choices or NATIVE_TOOL_CHOICES]
-    if not proposed:
-        return LocalToolTurn()
+def _native_tool_turn(model: LocalChatModel, department: Department, task: str, proposed: list[ToolScore], *,
+                      sensitive: bool) -> LocalToolTurn:
+    """The model calls one of the `proposed` tools by its server's own tool calling, or answers without one."""
     messages = [SystemMessage(NATIVE_PROMPT), HumanMessage(task)]
     called = model.native_tool_call(messages, [score.tool for score in proposed])
     if called is None:

@@ -1,7 +1,7 @@
 """The numbers a task states, in text order, as exact Decimals: the only values a local tool call may use.
 
-"$1,437.50" -> 1437.50, "8.25%" -> 8.25 (a percentage), "$5k" -> 5000, "two years" -> 2. Dates are left to
-the date tools (tools/dates.py), and digits inside them are not read as amounts.
+"$1,437.50" -> 1437.50, "8.25%" -> 8.25 (a percentage), "$5k" -> 5000, "two years" -> 2 (unit "year"). Dates
+are left to the date tools (tools/dates.py), and digits inside them are not read as amounts.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ _NUMBER = re.compile(
     r"(?P<unit>\s(?:dollars?|euros?|pounds?|usd|eur|gbp)\b)?",
     re.IGNORECASE,
 )
+_UNIT = re.compile(r"[\s-]*(year|month|week|day|hour)s?\b", re.IGNORECASE)  # right after a number
 _WORD = re.compile(r"\b(" + "|".join(WORD_NUMBERS) + r")\b(?P<percent>\s?(?:%|percent\b))?", re.IGNORECASE)
 
 
@@ -39,6 +40,13 @@ class Quantity:
     start: int
     text: str
     money: bool = False  # written with a currency sign or unit ($12, 12 euros)
+    unit: str = ""  # the time unit written after it: year, month, week, day or hour ("6 months" -> "month")
+
+
+def unit_after(text: str, end: int) -> str:
+    """The time unit written right after position `end` ("6 months", "a 3-year loan"), or ""."""
+    match = _UNIT.match(text, end)
+    return match.group(1).lower() if match else ""
 
 
 def quantities_in(text: str) -> list[Quantity]:
@@ -54,10 +62,10 @@ def quantities_in(text: str) -> list[Quantity]:
         if match["sign"]:
             value = -value
         found.append(Quantity(value, bool(match["percent"]), match.start(), match.group(0).strip(),
-                              bool(match["currency"] or match["unit"])))
+                              bool(match["currency"] or match["unit"]), unit_after(text, match.end())))
     for match in _WORD.finditer(text):
         if match.group(1).lower() == "one" and not match["percent"]:
             continue  # "one" is nearly always an article ("one customer"), rarely an operand
         found.append(Quantity(Decimal(WORD_NUMBERS[match.group(1).lower()]), bool(match["percent"]), match.start(),
-                              match.group(0)))
+                              match.group(0), unit=unit_after(text, match.end())))
     return sorted(found, key=lambda q: q.start)

@@ -72,3 +72,28 @@ def test_a_list_argument_takes_every_amount():
 def test_a_task_lacking_the_numbers_has_no_call():
     assert candidate_calls(add_tax, "Add VAT to the price please") == []
     assert candidate_calls(draft_reply, "Write a reply about 3 late parcels") == []  # free text: not for a 135M
+
+
+@tool
+def simple_interest(principal: Decimal, rate_percent: Decimal, years: Decimal) -> str:
+    """Simple interest."""
+    return str(principal * rate_percent / 100 * years)
+
+
+@tool
+def loan_payment(principal: Decimal, annual_rate_percent: Decimal, months: Decimal) -> str:
+    """A monthly payment."""
+    return "..."
+
+
+def test_a_time_fills_an_argument_counting_its_unit_converted_when_written_in_another():
+    assert [q.unit for q in quantities_in("$2,400 at 9% over 6 months, a 3-year loan, 40 hours")] == [
+        "", "", "month", "year", "hour"]
+    interest = candidate_calls(simple_interest, "A $2,400 credit line at 9% simple interest: interest over 6 months?")
+    assert interest[0].arguments == {"principal": "2400", "rate_percent": "9", "years": "0.5"}
+    payment = candidate_calls(loan_payment, "Monthly payment on $18,000 at 7% over 3 years?")
+    assert payment[0].arguments == {"principal": "18000", "annual_rate_percent": "7", "months": "36"}
+    plain = candidate_calls(simple_interest, "Interest on $5,000 at 3% for 4 years?")
+    assert plain[0].arguments == {"principal": "5000", "rate_percent": "3", "years": "4"}
+    pairs = {(c.arguments["principal"], c.arguments["years"]) for c in interest}
+    assert ("6", "0.5") not in pairs and ("0.5", "6") not in pairs  # "6 months" is one number, in one unit
