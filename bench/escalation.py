@@ -53,8 +53,8 @@ def main() -> None:
             bank.activate(name if name in bank.adapters else None)
         tasks = load_task_set(department.folder).heldout
         started = time.perf_counter()
-        measured = measure(chat_model, department, tasks, load_rewards(department.folder, name)[0], settings,
-                           tool_selector=selector)
+        metric = load_rewards(department.folder, name, department.manifest.style)[0]
+        measured = measure(chat_model, department, tasks, metric, settings, tool_selector=selector)
         if not measured.correct:
             print(f"| {name} | 0 | - | - | - | - | - | - | - | - |")
             continue

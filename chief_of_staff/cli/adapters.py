@@ -123,7 +123,7 @@ def eval_(department: str, json_output: Annotated[bool, typer.Option("--json")] 
         model, tokenizer, _, bank = _load_base(settings)
         bank.add(department, load_adapter(path))
     with loading(f"Evaluating {len(tasks.heldout)} held-out tasks twice"):
-        metric = load_rewards(dept.folder, department)[0]
+        metric = load_rewards(dept.folder, department, dept.manifest.style)[0]
         before = held_out_metric(model, tokenizer, bank, dept, tasks, metric, None)
         after = held_out_metric(model, tokenizer, bank, dept, tasks, metric, department)
     result = {"department": department, "adapter": str(path), "metric": before.metric, "n": before.n,

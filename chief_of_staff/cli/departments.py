@@ -59,13 +59,18 @@ def list_departments(json_output: Annotated[bool, typer.Option("--json")] = Fals
 def show(name: str, json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
     d = discover_departments(load_settings()).require(name)
     details = {**_summary(d), "keywords": d.manifest.keywords, "tiers": d.manifest.tiers.model_dump(),
-               "routing_examples": d.manifest.examples, "system_prompt": d.system_prompt}
+               "routing_examples": d.manifest.examples, "system_prompt": d.system_prompt,
+               "style": d.manifest.style.model_dump(exclude_defaults=True) if d.manifest.style else None}
     if json_output:
         print(json.dumps(details, indent=2))
         return
     out.print(f"[bold]{d.name}[/] — {d.manifest.description}\n[dim]{d.folder} ({d.source})[/]\n")
     out.print(f"[bold]tiers[/] {d.manifest.tiers.model_dump()}")
     out.print(f"[bold]hooks[/] {', '.join(sorted(d.hooks)) or 'none'}")
+    if d.manifest.style:
+        from chief_of_staff.style.checks import rules_in_words  # loads the emoji and spelling data
+
+        out.print(f"[bold]house style[/]\n{rules_in_words(d.manifest.style)}")
     out.print(f"[bold]keywords[/] {', '.join(d.manifest.keywords)}")
     out.print(f"[bold]routing examples[/] ({len(d.manifest.examples)})")
     for example in d.manifest.examples[:5]:

@@ -36,7 +36,7 @@ def calibrate_command(
     registry = discover_departments(settings)
     dept = registry.require(department)
     tasks = load_task_set(dept.folder).heldout
-    metric = load_rewards(dept.folder, dept.name)[0]
+    metric = load_rewards(dept.folder, dept.name, dept.manifest.style)[0]
     with loading("Loading the local model"):
         chat_model = load_chat_model(settings, registry.departments)  # llama.cpp: with the departments' adapters
         bank = load_adapters(settings, chat_model, registry)  # transformers: the bank on the model

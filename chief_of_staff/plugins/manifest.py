@@ -1,7 +1,8 @@
 """The department contract: the fixed files of a department folder and the pydantic model they load into.
 
 A department folder holds
-    department.toml   the manifest (name, description, keywords, routing examples, tier policy, adapter)
+    department.toml   the manifest (name, description, keywords, routing examples, tier policy, adapter, house
+                      style)
     prompt.md         the department's system prompt
     hooks.py          optional: `prepare_task(text) -> str` and/or `finish_answer(text) -> str`
     tasks.jsonl       optional: the verifiable task set its adapter trains on (training/tasks.py)
@@ -16,6 +17,8 @@ from pathlib import Path
 from typing import Any, Callable
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from chief_of_staff.style.rules import HouseStyle
 
 MANIFEST_FILE = "department.toml"
 PROMPT_FILE = "prompt.md"
@@ -87,6 +90,7 @@ class DepartmentManifest(BaseModel):
     tiers: TierPolicy = Field(default_factory=TierPolicy)
     training: TrainingPolicy = Field(default_factory=TrainingPolicy)
     adapter: AdapterRef | None = None
+    style: HouseStyle | None = Field(None, description="House rules every answer follows ([style]).")
 
     @field_validator("name")
     @classmethod

@@ -27,6 +27,16 @@ always_local = false          # true: this department's tasks never leave the ma
 allowed_tiers = [1, 2, 3, 4]  # 1 local, 2 Claude Sonnet, 3 Claude Opus, 4 local for sensitive data
 confidence_threshold = 0.5    # below this local confidence a task escalates
 critical_keywords = []        # words that make a task a critical decision
+
+# House rules every answer follows. Each one is checked by code and becomes a reward that
+# `cos adapters train {name}` trains on. Every key is optional; delete the ones you don't want. The others:
+# start_with, first_line_choices, sections (headings in order), min_words, must_include, emoji (true/false).
+[style]
+sign_off = "- The {title} team"
+max_words = 120
+never_use = ["synergy", "leverage"]
+max_exclamations = 1
+spelling = "en-GB"                # or "en-US"
 """
 
 PROMPT_TEMPLATE = """\
@@ -98,6 +108,7 @@ def scaffold_department(name: str, parent: Path, description: str | None = None)
             description=description.replace('"', "'"),
             keywords=json.dumps(sorted({name, title})),
             examples="\n".join(f"  {json.dumps(e)}," for e in examples),
+            title=title.title().replace('"', "'"),
         ),
         encoding="utf-8",
     )

@@ -1,4 +1,5 @@
-"""Loading a department's reward functions (`rewards.py`, list REWARDS) and making them safe to train with.
+"""Loading a department's reward functions (its `[style]` rules, then `rewards.py`'s list REWARDS) and making them
+safe to train with.
 
 A reward function that raises never stops training: the batch is retried one sample at a time, and each
 sample that still raises counts as unscored (None), with one warning per function.
@@ -25,10 +26,18 @@ class RewardError(ChiefOfStaffError):
     """The department's rewards.py is missing or does not define REWARDS."""
 
 
-def load_rewards(folder: Path, department: str) -> list[RewardFunction]:
+def load_rewards(folder: Path, department: str, style: Any = None) -> list[RewardFunction]:
+    """The department's rewards: its house style's (style/rewards.py) when `style` sets rules, then rewards.py's.
+    The first is the held-out metric."""
+    from chief_of_staff.style.rewards import style_rewards  # imports this module: load it only when asked
+
+    from_style = style_rewards(style) if style is not None else []
     path = folder / REWARDS_FILE
     if not path.is_file():
-        raise RewardError(f"no reward functions at {path}: define REWARDS = [your_reward, ...] there")
+        if from_style:
+            return [never_raising(f) for f in from_style]
+        raise RewardError(f"no reward functions at {path}: define REWARDS = [your_reward, ...] there, "
+                          "or house rules in department.toml's [style]")
     spec = importlib.util.spec_from_file_location(f"chief_of_staff_department_rewards.{department}", path)
     module = importlib.util.module_from_spec(spec)
     try:
@@ -38,7 +47,7 @@ def load_rewards(folder: Path, department: str) -> list[RewardFunction]:
     rewards = getattr(module, "REWARDS", None)
     if not rewards or not all(callable(f) for f in rewards):
         raise RewardError(f"{path} must define REWARDS, a non-empty list of reward functions")
-    return [never_raising(f) for f in rewards]
+    return [never_raising(f) for f in [*from_style, *rewards]]
 
 
 def never_raising(reward: RewardFunction) -> RewardFunction:

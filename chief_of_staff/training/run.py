@@ -59,7 +59,7 @@ def train_department(
     """Train and save; returns the report."""
     run_started = time.perf_counter()
     policy = department.manifest.training
-    rewards = load_rewards(department.folder, department.name)
+    rewards = load_rewards(department.folder, department.name, department.manifest.style)
     if policy.reward_weights is not None and len(policy.reward_weights) != len(rewards):
         raise ChiefOfStaffError(
             f"{department.name}: [training] reward_weights has {len(policy.reward_weights)} weights but rewards.py "

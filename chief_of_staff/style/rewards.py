@@ -1,0 +1,36 @@
+"""A department's house style as reward functions, in TRL's shape `(completions, **kwargs) -> list[float]`.
+
+`style_compliance` (the share of the rules an answer follows) comes first, so it is the held-out metric when a
+department has a `[style]`; then one reward per rule, `style_<rule>`, 1.0 when the answer follows it, else 0.0.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from chief_of_staff.style.checks import CHECKS, compliance
+from chief_of_staff.style.rules import HouseStyle
+from chief_of_staff.training.reward_functions import RewardFunction
+from chief_of_staff.training.reward_kit import completion_text
+
+
+def style_rewards(style: HouseStyle) -> list[RewardFunction]:
+    """`style_compliance`, then a reward for each rule set (none when the style sets no rule)."""
+    if not style.rules:
+        return []
+
+    def style_compliance(completions: list[Any], **_: Any) -> list[float | None]:
+        results = [compliance(style, completion_text(c)) for c in completions]
+        return [sum(r.values()) / len(r) for r in results]
+
+    return [style_compliance, *(_rule_reward(style, rule) for rule in style.rules)]
+
+
+def _rule_reward(style: HouseStyle, rule: str) -> RewardFunction:
+    check = CHECKS[rule]
+
+    def reward(completions: list[Any], **_: Any) -> list[float | None]:
+        return [1.0 if check(style, completion_text(c)) else 0.0 for c in completions]
+
+    reward.__name__ = f"style_{rule}"
+    return reward
