@@ -32,6 +32,8 @@ def test_train_saves_adapter_and_report_then_list_eval_export(toy_department, is
     report = json.loads((store / "report.json").read_text())
     assert report["params"] == 13 and report["steps"] == 2 and len(report["reward_curve"]) == 2
     assert report["bytes"] == (store / "adapter.tinylora.json").stat().st_size <= 1024
+    in_file = json.loads((store / "adapter.tinylora.json").read_text())["report"]
+    assert "reward_curve" not in in_file and in_file["steps"] == 2  # its size does not grow with the steps run
     assert set(report["eval"]) == {"metric", "n", "before", "after"} and report["eval"]["n"] == 3
     assert "Held-out reward_yes on 3 tasks" in (store / "report.md").read_text()
     assert not (store / "checkpoint.pt").exists()
