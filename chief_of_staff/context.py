@@ -41,15 +41,17 @@ class Context:
     adapter_notes: dict[str, str] = field(default_factory=dict)  # department -> "no adapter for this model"
     tool_selector: ToolSelector | None = None  # which department tools fit a task; None: departments use no tools
     tool_pick: str = "auto"  # who picks among candidate tool calls: model, text-order or auto (COS_TOOL_PICK)
+    use_adapter: bool = True  # False: answer without the department's adapter (`--no-adapter`), to compare
 
     def for_turn(self, *, department: str | None = None, critical: bool = False, private: bool = False,
-                 max_new_tokens: int | None = None) -> Context:
+                 max_new_tokens: int | None = None, no_adapter: bool = False) -> Context:
         """This context for one turn: its own options and cancel flag, the same loaded resources. A token limit
         can only be lowered; `private` and a forced department given when the session opened stay."""
         limit = min(max_new_tokens, self.max_new_tokens) if max_new_tokens and max_new_tokens > 0 \
             else self.max_new_tokens
         return replace(self, forced_department=department or self.forced_department, critical=critical,
-                       private=private or self.private, max_new_tokens=limit, cancelled=threading.Event())
+                       private=private or self.private, max_new_tokens=limit, cancelled=threading.Event(),
+                       use_adapter=self.use_adapter and not no_adapter)
 
 
 def load_router(settings: Settings, registry: Registry) -> Router:

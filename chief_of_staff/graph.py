@@ -95,14 +95,15 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
     task, history = _current_task(state)
     model = ctx.chat_model
     adapter = None
-    # Ctrl-C stops it early; llama.cpp picks the department's adapter and saved prompt per request
-    options = {"cancelled": ctx.cancelled, "max_new_tokens": ctx.max_new_tokens, "department": department.name}
+    # Ctrl-C stops it early; llama.cpp applies the adapter of the department named (None: no adapter)
+    options = {"cancelled": ctx.cancelled, "max_new_tokens": ctx.max_new_tokens,
+               "department": department.name if ctx.use_adapter else None}
     if ctx.adapters is not None:  # transformers: the bank on the shared model (turns run one at a time)
-        has_adapter = department.name in ctx.adapters.adapters
+        has_adapter = ctx.use_adapter and department.name in ctx.adapters.adapters
         ctx.adapters.activate(department.name if has_adapter else None)
         if has_adapter:
             adapter = {"department": department.name, "params": ctx.adapters.adapters[department.name].parameters}
-    elif department.name in getattr(model, "adapters", {}):
+    elif ctx.use_adapter and department.name in getattr(model, "adapters", {}):
         adapter = {"department": department.name, "params": model.adapters[department.name].params}
     tools = _use_tools(ctx, department, task, bool(state.get("sensitive_kinds")), options)
     if tools.answer is not None:
@@ -143,7 +144,8 @@ def answer_in_department(state: ChiefOfStaffState, runtime: Runtime[Context]) ->
                 model, prompt.messages, reply.text, settings.agreement_samples, **options))
     cloud_bytes = _cloud_bytes(department, task, history, ctx.history_turns)
     notices = prompt.notices + ([ctx.adapter_notes[department.name]]
-                                if adapter is None and department.name in ctx.adapter_notes else [])
+                                if adapter is None and ctx.use_adapter and department.name in ctx.adapter_notes
+                                else [])
     return {"messages": [answer], "notices": state.get("notices", []) + notices, "adapter": adapter,
             "confidence": confidence, "prompt_bytes": cloud_bytes, "tools": [r.as_dict() for r in tools.runs]}
 

@@ -65,6 +65,8 @@ def ask(
         False
     ),
     offline: Annotated[bool, typer.Option("--offline", help="Never call Claude; say what would escalate.")] = False,
+    no_adapter: Annotated[bool, typer.Option("--no-adapter", help="Answer without the department's adapter, to "
+                                                                  "compare.")] = False,
 ) -> None:
     tasks = read_tasks(text, "ask")
     settings = load_settings(**({"offline": True} if offline else {}))
@@ -74,7 +76,8 @@ def ask(
         for task in tasks:
             thread_id = thread or new_thread_id()
             on_token = None if json_output else (lambda piece: (sys.stdout.write(piece), sys.stdout.flush()))
-            result = run_turn(session.graph, session.context, thread_id, task, on_token,
+            context = session.context.for_turn(critical=critical, no_adapter=no_adapter)
+            result = run_turn(session.graph, context, thread_id, task, on_token,
                               None if json_output else print_escalation)
             remember_last_thread(settings.data_dir, thread_id)
             if json_output:

@@ -46,6 +46,7 @@ class WebChatRequest(BaseModel):
     department: str | None = Field(None, description="Answer in this department; None lets the router choose.")
     critical: bool = Field(False, description="Mark the task critical (Opus when the budget allows).")
     private: bool = Field(False, description="The thread never leaves this machine.")
+    no_adapter: bool = Field(False, description="Answer without the department's adapter, to compare.")
 
     @field_validator("message")
     @classmethod
@@ -99,7 +100,8 @@ async def send_message(request: Request,
     if body.thread_id and not await asyncio.to_thread(thread_exists, graph, body.thread_id):
         return JSONResponse({"error": f"no thread {body.thread_id!r}: start a new chat"}, 404)
     thread_id = body.thread_id or new_thread_id()
-    turn = TurnRequest(body.message, body.department, thread_id, critical=body.critical, private=body.private)
+    turn = TurnRequest(body.message, body.department, thread_id, critical=body.critical, private=body.private,
+                       no_adapter=body.no_adapter)
     events = chat_events(thread_id, session.turn_events(turn), lambda: thread_exists(graph, thread_id))
     return StreamingResponse(events, media_type=NDJSON)
 

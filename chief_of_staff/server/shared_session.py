@@ -46,6 +46,7 @@ class TurnRequest:
     num_predict: int | None = None  # can lower the local model's token limit, never raise it
     critical: bool = False  # like `--critical`
     private: bool = False  # like `--private`: the thread never leaves the machine
+    no_adapter: bool = False  # like `--no-adapter`: answer without the department's adapter
 
 
 class SharedSession:
@@ -80,7 +81,8 @@ class SharedSession:
             try:
                 self._adapters.refresh()
                 context = self.session.context.for_turn(department=turn.department, critical=turn.critical,
-                                                        private=turn.private, max_new_tokens=turn.num_predict)
+                                                        private=turn.private, max_new_tokens=turn.num_predict,
+                                                        no_adapter=turn.no_adapter)
 
                 def token(piece: str) -> None:
                     if stop.is_set():

@@ -43,6 +43,16 @@ def test_a_chat_message_streams_an_answer_with_its_department_tier_confidence_an
     expect(page.locator("#messages .message.assistant").last.get_by_test_id("department")).to_have_text(department)
 
 
+def test_the_no_adapter_box_asks_for_an_answer_without_the_adapter(served, page: Page):
+    page.goto(f"{served.url}/chat")
+    page.check("#no_adapter")
+    page.fill("#message", TASK)
+    with page.expect_request(lambda r: r.method == "POST" and r.url.endswith("/web/chat")) as sent:
+        page.keyboard.press("Enter")
+    assert sent.value.post_data_json["no_adapter"] is True
+    expect(page.locator("#messages .message.assistant").last.get_by_test_id("answer-meta")).to_be_visible()
+
+
 def test_the_scorecard_is_completed_with_clicks_and_shows_the_chart(served, page: Page):
     page.goto(f"{served.url}/scorecard")
     page.get_by_test_id("start-scorecard").click()

@@ -78,6 +78,7 @@ async function send(task) {
     department: document.getElementById("department").value || null,
     critical: document.getElementById("critical").checked,
     private: document.getElementById("private").checked,
+    no_adapter: document.getElementById("no_adapter").checked,
   };
   try {
     const response = await fetch("/web/chat", {

@@ -78,6 +78,12 @@ def test_critical_and_private_flags_reach_the_policy(served):
     assert served.shared.session.context.critical is False and served.shared.session.context.private is False
 
 
+def test_no_adapter_is_a_per_message_choice(served):
+    trace = chat(served.url, message="Is this email phishing?", no_adapter=True)[-1]["trace"]
+    assert trace["adapter"] is None
+    assert served.shared.session.context.use_adapter is True  # the next message uses the adapter again
+
+
 @pytest.mark.parametrize(("body", "status", "message"), [
     ({"message": "   "}, 400, "the message is empty"),
     ({}, 400, "message: Field required"),

@@ -113,6 +113,8 @@ def test_answers_name_the_adapter_in_the_trace(toy_department):
     assert cos("adapters", "train", "toy", "--steps", "1").exit_code == 0
     answer = json.loads(cos("ask", "--json", "-d", "toy", "Say yes.").stdout)
     assert answer["adapter"] == {"department": "toy", "params": 13}
+    without = json.loads(cos("ask", "--json", "--no-adapter", "-d", "toy", "Say yes.").stdout)
+    assert without["adapter"] is None and without["answer"]  # the same question, for comparison
     plain = json.loads(cos("ask", "--json", "-d", "security", "Is this phishing?").stdout)
     assert plain["adapter"] is None or plain["adapter"]["department"] == "security"
 
