@@ -13,6 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from chief_of_staff.cli.common import err, loading, out, user_errors
+from chief_of_staff.cli.step_lines import StepLines
 from chief_of_staff.plugins.discovery import discover_departments
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.settings import Settings, load_settings
@@ -86,12 +87,15 @@ def train(
     columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("reward {task.fields[reward]}"), TimeElapsedColumn(), TextColumn("left"),
                TimeRemainingColumn()]
-    with Progress(*columns, console=err, transient=False) as progress:
+    lines = StepLines(total)  # a log file gets a line every few steps; a terminal gets the bar
+    with Progress(*columns, console=err, transient=False, disable=not err.is_terminal) as progress:
         bar = progress.add_task(department, total=total, reward="–")
 
         def on_step(state) -> None:
             reward = state.rewards[-1] if state.rewards else float("nan")
             progress.update(bar, completed=state.step, reward="–" if reward != reward else f"{reward:.3f}")
+            if not out.is_terminal and (line := lines.line(state.step, reward)):
+                out.print(line)
 
         def on_phase(text: str) -> None:
             progress.console.print(f"[dim]{text}…[/]")

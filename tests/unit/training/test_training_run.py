@@ -2,6 +2,7 @@
 --resume, malformed task lines, and a corrupt adapter. (The real model's GRPO run is in tests/integration.)"""
 
 import json
+import re
 
 import pytest
 import torch
@@ -28,6 +29,8 @@ def cos(*args):
 def test_train_saves_adapter_and_report_then_list_eval_export(toy_department, isolated_config, tiny_model_dir):
     result = cos("adapters", "train", "toy", "--steps", "2")
     assert result.exit_code == 0, result.output
+    # stdout is not a terminal here, as in a log file: a line per step of a 2-step run
+    assert re.search(r"step 1/2  reward \S+  elapsed \S+  left ~\S+\nstep 2/2  reward", result.stdout)
     store = isolated_config / "data" / "adapters" / tiny_model_dir.name / "toy"  # one adapter per base model
     report = json.loads((store / "report.json").read_text())
     assert report["params"] == 13 and report["steps"] == 2 and len(report["reward_curve"]) == 2
