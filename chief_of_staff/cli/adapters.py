@@ -82,7 +82,7 @@ def train(
     with loading("Loading the base model"):
         model, tokenizer, source, bank = _load_base(settings)
     request = TrainRequest(params=params, steps=steps, seed=seed, resume=resume, learning_rate=learning_rate,
-                           tasks_per_step=tasks_per_step)
+                           tasks_per_step=tasks_per_step, repetition_penalty=settings.repetition_penalty)
     total = steps or dept.manifest.training.max_steps
     columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("reward {task.fields[reward]}"), TimeElapsedColumn(), TextColumn("left"),
@@ -128,8 +128,10 @@ def eval_(department: str, json_output: Annotated[bool, typer.Option("--json")] 
         bank.add(department, load_adapter(path))
     with loading(f"Evaluating {len(tasks.heldout)} held-out tasks twice"):
         metric = load_rewards(dept.folder, department, dept.manifest.style)[0]
-        before = held_out_metric(model, tokenizer, bank, dept, tasks, metric, None)
-        after = held_out_metric(model, tokenizer, bank, dept, tasks, metric, department)
+        before = held_out_metric(model, tokenizer, bank, dept, tasks, metric, None,
+                                 repetition_penalty=settings.repetition_penalty)
+        after = held_out_metric(model, tokenizer, bank, dept, tasks, metric, department,
+                                repetition_penalty=settings.repetition_penalty)
     result = {"department": department, "adapter": str(path), "metric": before.metric, "n": before.n,
               "before": round(before.score, 4), "after": round(after.score, 4)}
     if json_output:

@@ -63,7 +63,7 @@ class TrainingPolicy(BaseModel):
         None, description="Weight of each function in REWARDS (TRL's reward_weights); default: all 1.0."
     )
     system_prompt: str = Field(
-        "", description="System message for task-set prompts; empty: a short one naming the department."
+        "", description="System message for task-set prompts; empty: the department's prompt.md, as chat uses it."
     )
 
 
@@ -121,10 +121,9 @@ class Department(BaseModel):
 
     @property
     def training_system_prompt(self) -> str:
-        return self.manifest.training.system_prompt or (
-            f"You are a careful assistant for a small business's {self.name} work. "
-            "Answer in exactly the format asked."
-        )
+        """The system prompt adapters train and are evaluated under: chat's own (prompt.md), so a gain measured
+        there holds in `cos chat`, unless [training] system_prompt sets another."""
+        return self.manifest.training.system_prompt or self.system_prompt
 
     def prepare_task(self, text: str) -> str:
         hook = self.hooks.get("prepare_task")

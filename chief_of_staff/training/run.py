@@ -39,18 +39,25 @@ class TrainRequest:
     resume: bool = False
     learning_rate: float | None = None  # None: the department's [training] learning_rate
     tasks_per_step: int | None = None  # None: the department's [training] tasks_per_step
+    repetition_penalty: float = 1.0  # chat's (settings.repetition_penalty), so evaluation answers as chat does
+
+
+def as_in_chat(department: Department, tasks: list[dict]) -> list[dict]:
+    """The tasks as chat sends them: each prompt through the department's `prepare_task` hook."""
+    return [{**task, "prompt": department.prepare_task(task["prompt"])} for task in tasks]
 
 
 def held_out_metric(model, tokenizer, bank: AdapterBank, department: Department, tasks: TaskSet,
                     metric: RewardFunction, adapter_name: str | None,
-                    trainable: Trainable | None = None) -> EvalResult:
+                    trainable: Trainable | None = None, repetition_penalty: float = 1.0) -> EvalResult:
     """The held-out `metric` (the department's first reward) with the named adapter (or `trainable`, or
     nothing) active."""
     bank.activate(adapter_name)
     bank.trainable = trainable
     try:
-        return evaluate(model, tokenizer, department.training_system_prompt, tasks.heldout, metric,
-                        department.manifest.training.max_completion_length)
+        return evaluate(model, tokenizer, department.training_system_prompt, as_in_chat(department, tasks.heldout),
+                        metric, department.manifest.training.max_completion_length,
+                        repetition_penalty=repetition_penalty)
     finally:
         bank.trainable = None
 
@@ -66,8 +73,9 @@ def train_department(
     rewards = load_rewards(department.folder, department.name, department.manifest.style)
     if policy.reward_weights is not None and len(policy.reward_weights) != len(rewards):
         raise ChiefOfStaffError(
-            f"{department.name}: [training] reward_weights has {len(policy.reward_weights)} weights but rewards.py "
-            f"defines {len(rewards)} reward functions; give one weight per function in REWARDS"
+            f"{department.name}: [training] reward_weights has {len(policy.reward_weights)} weights but the "
+            f"department has {len(rewards)} reward functions ([style]'s, then rewards.py's REWARDS); give one "
+            "weight per function"
         )
     spec = spec_for_params(request.params, bank.skeleton.num_modules)
     steps = request.steps or policy.max_steps
@@ -86,7 +94,8 @@ def train_department(
     if state is None:
         clear_checkpoint(folder)
         on_phase("evaluating the base model on the held-out tasks")
-        before = held_out_metric(model, tokenizer, bank, department, tasks, rewards[0], None)
+        before = held_out_metric(model, tokenizer, bank, department, tasks, rewards[0], None,
+                                 repetition_penalty=request.repetition_penalty)
         state = TrainingState(config={**config, "before": before.__dict__})
     before = EvalResult(**state.config["before"])
     on_phase(f"training {spec.trainable_parameters(bank.skeleton.num_modules)} parameters")
@@ -94,10 +103,12 @@ def train_department(
                           max_completion_length=policy.max_completion_length,
                           learning_rate=learning_rate, reward_weights=policy.reward_weights, seed=request.seed)
     trainable = train_grpo(model=model, tokenizer=tokenizer, bank=bank, spec=spec,
-                           system_prompt=department.training_system_prompt, tasks=tasks.train, rewards=rewards,
+                           system_prompt=department.training_system_prompt,
+                           tasks=as_in_chat(department, tasks.train), rewards=rewards,
                            options=options, state=state, checkpoint_folder=folder, on_step=on_step)
     on_phase("evaluating the adapter on the held-out tasks")
-    after = held_out_metric(model, tokenizer, bank, department, tasks, rewards[0], None, trainable)
+    after = held_out_metric(model, tokenizer, bank, department, tasks, rewards[0], None, trainable,
+                            repetition_penalty=request.repetition_penalty)
     report = {
         "department": department.name,
         "params": trainable.v.numel(),

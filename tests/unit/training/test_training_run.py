@@ -146,3 +146,25 @@ def test_reward_weights_from_the_manifest_reach_the_trainer(isolated_config):
     write_toy_department(isolated_config, training=TINY_TRAINING + "reward_weights = [0.5, 0.5]\n")
     mismatched = cos("adapters", "train", "toy", "--steps", "1")
     assert mismatched.exit_code == 2 and "one weight per function" in mismatched.stderr
+
+
+def test_a_department_with_house_rules_and_no_rewards_py_trains_on_its_style_as_chat_asks(isolated_config):
+    """One command: the [style] rules are the rewards; prompts are chat's (prompt.md, the prepare_task hook)."""
+    from tests.unit.training.conftest import write_toy_department
+
+    folder = write_toy_department(isolated_config)
+    (folder / "rewards.py").unlink()
+    manifest = folder / "department.toml"
+    manifest.write_text(manifest.read_text().replace("[training]", '[style]\nsign_off = "#toy"\nmax_words = 3\n\n'
+                                                                     "[training]"))
+    (folder / "hooks.py").write_text("def prepare_task(text):\n    return text + ' (house rules apply)'\n")
+    from chief_of_staff.plugins.discovery import discover_departments
+    from chief_of_staff.settings import load_settings
+    from chief_of_staff.training.run import as_in_chat
+
+    toy = discover_departments(load_settings()).require("toy")
+    assert toy.training_system_prompt == "You say yes."  # chat's system prompt, prompt.md
+    assert as_in_chat(toy, [{"prompt": "Say yes."}]) == [{"prompt": "Say yes. (house rules apply)"}]
+    result = cos("adapters", "train", "toy", "--steps", "1")
+    assert result.exit_code == 0, result.output
+    assert "held-out style_compliance" in result.stdout
