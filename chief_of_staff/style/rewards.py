@@ -1,7 +1,8 @@
 """A department's house style as reward functions, in TRL's shape `(completions, **kwargs) -> list[float]`.
 
-`style_compliance` (the share of the rules an answer follows) comes first, so it is the held-out metric when a
-department has a `[style]`; then one reward per rule, `style_<rule>`, 1.0 when the answer follows it, else 0.0.
+`style_compliance` (the share of the rules an answer follows) comes first, so it is the held-out metric of a
+department whose only rewards are its house rules; then one reward per rule, `style_<rule>`, 1.0 when the answer
+follows it, else 0.0. They come after a department's own rewards.py.
 """
 
 from __future__ import annotations

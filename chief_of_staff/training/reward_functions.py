@@ -1,4 +1,4 @@
-"""Loading a department's reward functions (its `[style]` rules, then `rewards.py`'s list REWARDS) and making them
+"""Loading a department's reward functions (`rewards.py`'s list REWARDS, then its `[style]` rules) and making them
 safe to train with.
 
 A reward function that raises never stops training: the batch is retried one sample at a time, and each
@@ -27,8 +27,9 @@ class RewardError(ChiefOfStaffError):
 
 
 def load_rewards(folder: Path, department: str, style: Any = None) -> list[RewardFunction]:
-    """The department's rewards: its house style's (style/rewards.py) when `style` sets rules, then rewards.py's.
-    The first is the held-out metric."""
+    """The department's rewards: rewards.py's, then its house style's (style/rewards.py) when `style` sets rules.
+    The first is the held-out metric: the department's own (what calibration calls right), or `style_compliance`
+    for a department whose only rewards are its house rules."""
     from chief_of_staff.style.rewards import style_rewards  # imports this module: load it only when asked
 
     from_style = style_rewards(style) if style is not None else []
@@ -47,7 +48,7 @@ def load_rewards(folder: Path, department: str, style: Any = None) -> list[Rewar
     rewards = getattr(module, "REWARDS", None)
     if not rewards or not all(callable(f) for f in rewards):
         raise RewardError(f"{path} must define REWARDS, a non-empty list of reward functions")
-    return [never_raising(f) for f in [*from_style, *rewards]]
+    return [never_raising(f) for f in [*rewards, *from_style]]
 
 
 def never_raising(reward: RewardFunction) -> RewardFunction:

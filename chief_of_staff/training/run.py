@@ -74,7 +74,7 @@ def train_department(
     if policy.reward_weights is not None and len(policy.reward_weights) != len(rewards):
         raise ChiefOfStaffError(
             f"{department.name}: [training] reward_weights has {len(policy.reward_weights)} weights but the "
-            f"department has {len(rewards)} reward functions ([style]'s, then rewards.py's REWARDS); give one "
+            f"department has {len(rewards)} reward functions (rewards.py's REWARDS, then [style]'s); give one "
             "weight per function"
         )
     spec = spec_for_params(request.params, bank.skeleton.num_modules)

@@ -72,7 +72,7 @@ def test_the_rules_in_words_name_every_rule_for_the_prompt_arm():
                                      "- Use no exclamation marks.\n- Use British spelling.")
 
 
-def test_style_rewards_come_first_and_a_department_needs_no_rewards_py(tmp_path: Path):
+def test_style_rewards_follow_the_departments_own_and_a_department_needs_no_rewards_py(tmp_path: Path):
     style = HouseStyle(sign_off="#Rosa")
     rewards = load_rewards(tmp_path, "voice", style)
     assert [f.__name__ for f in rewards] == ["style_compliance", "style_sign_off"]
@@ -80,8 +80,8 @@ def test_style_rewards_come_first_and_a_department_needs_no_rewards_py(tmp_path:
         load_rewards(tmp_path, "voice", None)
     (tmp_path / "rewards.py").write_text("def mine(completions, **kw):\n    return [0.5] * len(completions)\n"
                                          "REWARDS = [mine]\n")
-    assert [f.__name__ for f in load_rewards(tmp_path, "voice", style)] == [
-        "style_compliance", "style_sign_off", "mine"]
+    assert [f.__name__ for f in load_rewards(tmp_path, "voice", style)] == [  # its own metric stays first
+        "mine", "style_compliance", "style_sign_off"]
 
 
 def test_a_new_department_has_a_style_that_shows_and_a_broken_one_is_named(isolated_config):
