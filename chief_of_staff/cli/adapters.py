@@ -38,7 +38,7 @@ def _department(settings: Settings, name: str) -> Department:
     return discover_departments(settings).require(name)
 
 
-def _load_base(settings: Settings):
+def load_training_base(settings: Settings):
     """The training model, its tokenizer and source, and its adapter bank; on a GPU when there is one
     (settings.device). The skeleton and fingerprints are computed on the CPU first, so an adapter trained on a
     GPU loads on a laptop: LAPACK and cuSOLVER need not agree to the last digit."""
@@ -80,7 +80,7 @@ def train(
         err.print(f"[yellow]skipping {len(tasks.problems)} malformed task lines:[/] {tasks.describe_problems()}")
     folder = (out_dir / department) if out_dir else store_for(settings).folder(department)
     with loading("Loading the base model"):
-        model, tokenizer, source, bank = _load_base(settings)
+        model, tokenizer, source, bank = load_training_base(settings)
     request = TrainRequest(params=params, steps=steps, seed=seed, resume=resume, learning_rate=learning_rate,
                            tasks_per_step=tasks_per_step, repetition_penalty=settings.repetition_penalty)
     total = steps or dept.manifest.training.max_steps
@@ -124,7 +124,7 @@ def eval_(department: str, json_output: Annotated[bool, typer.Option("--json")] 
         raise AdapterFileError(f"no adapter for {department!r}: run `cos adapters train {department}`")
     tasks = load_task_set(dept.folder)
     with loading("Loading the base model"):
-        model, tokenizer, _, bank = _load_base(settings)
+        model, tokenizer, _, bank = load_training_base(settings)
         bank.add(department, load_adapter(path))
     with loading(f"Evaluating {len(tasks.heldout)} held-out tasks twice"):
         metric = load_rewards(dept.folder, department, dept.manifest.style)[0]
@@ -197,7 +197,7 @@ def export(
         raise AdapterFileError(f"no adapter for {department!r}: run `cos adapters train {department}`")
     adapter = load_adapter(path)
     with loading("Loading the base model"):
-        model, tokenizer, source, bank = _load_base(settings)
+        model, tokenizer, source, bank = load_training_base(settings)
         bank.add(department, adapter)  # verifies the fingerprints before anything is written
     skeleton = bank.skeleton
     if fmt is ExportFormat.peft:
@@ -232,7 +232,7 @@ def import_(
     settings = load_settings()
     _department(settings, department)
     with loading("Loading the base model"):
-        _, _, _, bank = _load_base(settings)
+        _, _, _, bank = load_training_base(settings)
     adapter = import_peft(peft_dir, bank.skeleton, department)
     path = store_for(settings).folder(department) / ADAPTER_FILE
     size = save_adapter(adapter, path)
