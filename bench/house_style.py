@@ -62,7 +62,7 @@ def main() -> None:
     for arm in arms:
         s = arm.score
         per_rule = " | ".join(f"{s.per_rule[r]:.0%}" for r in rules)
-        verdict = "-" if arm.name == "base" else s.verdict(base)
+        verdict = "-" if arm.name == "base" else s.verdict(base, trained=arm.name.startswith("adapter"))
         failures = ", ".join(f"{n} {why}" for why, n in s.failures.items())
         guard = f"{s.guard_pass:.0%}" + (f" ({failures})" if failures else "")
         print(f"| {arm.name} | {s.compliance:.1%} | {per_rule} | {guard} | {s.on_topic:.3f} | {verdict} |")

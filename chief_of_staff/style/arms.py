@@ -42,7 +42,7 @@ def score_answers(department: Department, prompts: list[str], answers: list[str]
         compliance=sum(sum(f.values()) / len(f) for f in followed) / len(answers),
         per_rule={rule: sum(f[rule] for f in followed) / len(answers) for rule in rules},
         guard_pass=1 - sum(failures.values()) / len(answers),
-        on_topic=sum(topical) / len(topical),
+        topical=tuple(topical),
         failures=dict(failures),
     )
 

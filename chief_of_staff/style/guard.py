@@ -2,9 +2,10 @@
 
 Per answer, it fails when the answer is empty, is only the sign-off (fewer than MIN_OWN_WORDS words besides it),
 or repeats itself (a run of REPEAT_NGRAM words three times or more, or the same line twice). Per arm, on-topic is
-the mean cosine, in the router's sentence embedding, between each task and its answer; an arm whose on-topic
-mean falls more than ON_TOPIC_TOLERANCE below the base model's fails the guard. An arm that raises compliance
-while failing the guard is reward hacking, and its adapter does not ship.
+the cosine, in the router's sentence embedding, between each task and its answer. An arm is less on-topic than
+the base when its answers' cosines fall below the base's, on the same tasks, by more than two standard errors of
+that paired difference (noise of a small set is not a failure, a real drop is). An adapter that raises compliance
+while failing the guard is reward hacking, and does not ship.
 """
 
 from __future__ import annotations
@@ -20,7 +21,6 @@ from chief_of_staff.style.rules import HouseStyle
 
 MIN_OWN_WORDS = 3  # words an answer needs besides its sign-off
 REPEAT_NGRAM = 4
-ON_TOPIC_TOLERANCE = 0.02  # cosine: the spread of the base's on-topic mean between greedy runs is about this
 
 Embed = Callable[[list[str]], np.ndarray]
 
@@ -54,19 +54,31 @@ def on_topic(embed: Embed, tasks: Sequence[str], answers: Sequence[str]) -> list
 
 @dataclass(frozen=True)
 class GuardedScore:
-    """One arm's answers: rule compliance, the share passing the per-answer guard, and mean on-topic."""
+    """One arm's answers: rule compliance, the share passing the per-answer guard, and on-topic (per task)."""
 
     compliance: float
     per_rule: dict[str, float]
     guard_pass: float
-    on_topic: float
+    topical: tuple[float, ...]  # each answer's cosine with its task, in task order
     failures: dict[str, int]
 
-    def guard_held(self, base: GuardedScore) -> bool:
-        """Passes as often as the base does and stays as on-topic, within the tolerance."""
-        return self.guard_pass >= base.guard_pass and self.on_topic >= base.on_topic - ON_TOPIC_TOLERANCE
+    @property
+    def on_topic(self) -> float:
+        return sum(self.topical) / len(self.topical)
 
-    def verdict(self, base: GuardedScore) -> str:
+    def less_on_topic(self, base: GuardedScore) -> bool:
+        """Below the base on the same tasks by more than two standard errors of the paired difference."""
+        differences = np.array(self.topical) - np.array(base.topical)
+        error = differences.std(ddof=1) / np.sqrt(len(differences)) if len(differences) > 1 else 0.0
+        return bool(differences.mean() < -2 * error)
+
+    def guard_held(self, base: GuardedScore) -> bool:
+        """Passes the per-answer guard as often as the base does, and is not less on-topic."""
+        return self.guard_pass >= base.guard_pass and not self.less_on_topic(base)
+
+    def verdict(self, base: GuardedScore, trained: bool = True) -> str:
+        """"guard held", "guard failed", or for a trained adapter that gains compliance that way, "reward
+        hacking"."""
         if self.guard_held(base):
             return "guard held"
-        return "reward hacking" if self.compliance > base.compliance else "guard failed"
+        return "reward hacking" if trained and self.compliance > base.compliance else "guard failed"
