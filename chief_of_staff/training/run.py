@@ -42,6 +42,15 @@ class TrainRequest:
     repetition_penalty: float = 1.0  # chat's (settings.repetition_penalty), so evaluation answers as chat does
 
 
+def default_weights(rewards: list[RewardFunction]) -> list[float] | None:
+    """Every reward counts once: `style_compliance` (the share of rules followed) is logged and is the metric,
+    but weighs 0 in training next to the per-rule rewards that already count each rule."""
+    names = [reward.__name__ for reward in rewards]
+    if "style_compliance" not in names or len([n for n in names if n.startswith("style_")]) < 2:
+        return None
+    return [0.0 if name == "style_compliance" else 1.0 for name in names]
+
+
 def as_in_chat(department: Department, tasks: list[dict]) -> list[dict]:
     """The tasks as chat sends them: each prompt through the department's `prepare_task` hook."""
     return [{**task, "prompt": department.prepare_task(task["prompt"])} for task in tasks]
@@ -101,7 +110,8 @@ def train_department(
     on_phase(f"training {spec.trainable_parameters(bank.skeleton.num_modules)} parameters")
     options = GrpoOptions(max_steps=steps, num_generations=policy.num_generations, tasks_per_step=tasks_per_step,
                           max_completion_length=policy.max_completion_length,
-                          learning_rate=learning_rate, reward_weights=policy.reward_weights, seed=request.seed)
+                          learning_rate=learning_rate, reward_weights=policy.reward_weights or default_weights(rewards),
+                          seed=request.seed)
     trainable = train_grpo(model=model, tokenizer=tokenizer, bank=bank, spec=spec,
                            system_prompt=department.training_system_prompt,
                            tasks=as_in_chat(department, tasks.train), rewards=rewards,

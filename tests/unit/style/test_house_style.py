@@ -82,6 +82,9 @@ def test_style_rewards_follow_the_departments_own_and_a_department_needs_no_rewa
                                          "REWARDS = [mine]\n")
     assert [f.__name__ for f in load_rewards(tmp_path, "voice", style)] == [  # its own metric stays first
         "mine", "style_compliance", "style_sign_off"]
+    from chief_of_staff.training.run import default_weights
+
+    assert default_weights(load_rewards(tmp_path, "voice", style)) == [1.0, 0.0, 1.0]  # each rule counts once
 
 
 def test_a_new_department_has_a_style_that_shows_and_a_broken_one_is_named(isolated_config):
