@@ -67,6 +67,8 @@ def train(
         int | None, typer.Option(min=1, help="Tasks per GRPO step (default: the department's).")
     ] = None,
     resume: Annotated[bool, typer.Option(help="Continue from the last checkpoint.")] = False,
+    minutes: Annotated[float | None, typer.Option(min=0.01, help="Stop after this many minutes, keeping the best "
+                                                   "vector on a validation split of the training tasks.")] = None,
     skip_bad_lines: Annotated[bool, typer.Option(help="Train on the good lines of a task set with bad ones.")] = False,
     out_dir: Annotated[Path | None, typer.Option("--out", help="Adapter store root (default: your data dir).")] = None,
 ) -> None:
@@ -82,7 +84,8 @@ def train(
     with loading("Loading the base model"):
         model, tokenizer, source, bank = load_training_base(settings)
     request = TrainRequest(params=params, steps=steps, seed=seed, resume=resume, learning_rate=learning_rate,
-                           tasks_per_step=tasks_per_step, repetition_penalty=settings.repetition_penalty)
+                           tasks_per_step=tasks_per_step, repetition_penalty=settings.repetition_penalty,
+                           minutes=minutes)
     total = steps or dept.manifest.training.max_steps
     columns = [TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TextColumn("reward {task.fields[reward]}"), TimeElapsedColumn(), TextColumn("left"),
@@ -107,6 +110,9 @@ def train(
     out.print(f"{department}: {report['params']} parameters, {report['bytes']} bytes, {report['steps']} steps in "
               f"{report['wall_time_s']:.0f} s; held-out {e['metric']} {e['before']:.3f} → {e['after']:.3f} "
               f"(n={e['n']})")
+    if report.get("stopped_by_time"):
+        out.print(f"stopped at the {minutes:g}-minute budget; kept step {report['best_step']}, the best on "
+                  f"{len(report['validation'])} validation checks")
     out.print(f"saved {folder}/adapter.tinylora.json and report.md")
 
 

@@ -53,9 +53,10 @@ class _StepCallback(TrainerCallback):
     """After each optimizer step: checkpoint; once its metrics are logged: record the reward, report progress."""
 
     def __init__(self, state: TrainingState, trainable: Trainable, optimizer: torch.optim.Optimizer,
-                 folder: Path, on_step: Callable[[TrainingState], None] | None) -> None:
+                 folder: Path, on_step: Callable[[TrainingState], None] | None,
+                 should_stop: Callable[[], bool] | None = None) -> None:
         self.state, self.trainable, self.optimizer = state, trainable, optimizer
-        self.folder, self.on_step = folder, on_step
+        self.folder, self.on_step, self.should_stop = folder, on_step, should_stop
         self.started = time.perf_counter()
         self.elapsed_before = state.elapsed_s
 
@@ -77,6 +78,8 @@ class _StepCallback(TrainerCallback):
         self._save()
         if self.on_step:
             self.on_step(self.state)
+        if self.should_stop is not None and self.should_stop():
+            control.should_training_stop = True  # a time budget ran out: the trainer ends after this step
 
 
 def _dataset(system_prompt: str, tasks: list[dict[str, Any]]):
@@ -111,6 +114,7 @@ def train_grpo(
     state: TrainingState,
     checkpoint_folder: Path,
     on_step: Callable[[TrainingState], None] | None = None,
+    should_stop: Callable[[], bool] | None = None,
 ) -> Trainable:
     """Train from `state` (step 0 or a checkpoint) to options.max_steps; returns the trained vector."""
     from trl import GRPOConfig, GRPOTrainer
@@ -142,7 +146,7 @@ def train_grpo(
                 model=model, reward_funcs=[_with_task_fields(r, tasks) for r in rewards], args=config,
                 train_dataset=_dataset(system_prompt, tasks),
                 processing_class=tokenizer, optimizers=(optimizer, None),
-                callbacks=[_StepCallback(state, trainable, optimizer, checkpoint_folder, on_step)],
+                callbacks=[_StepCallback(state, trainable, optimizer, checkpoint_folder, on_step, should_stop)],
             )
             trainer.remove_callback(PrinterCallback)  # progress is ours; TRL would print every log dict
             if remaining > 0:

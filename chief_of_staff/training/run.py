@@ -27,8 +27,10 @@ from chief_of_staff.training.grpo import GrpoOptions, train_grpo
 from chief_of_staff.training.report import write_report
 from chief_of_staff.training.reward_functions import RewardFunction, load_rewards
 from chief_of_staff.training.tasks import TaskSet
+from chief_of_staff.training.time_budget import TimeBudget, split_validation
 
-REPORT_ONLY = ("reward_curve",)  # report.json's keys the adapter file leaves out: its size must not grow per step
+# report.json's keys the adapter file leaves out: its size must not grow with the steps run
+REPORT_ONLY = ("reward_curve", "validation")
 
 
 @dataclass
@@ -40,6 +42,7 @@ class TrainRequest:
     learning_rate: float | None = None  # None: the department's [training] learning_rate
     tasks_per_step: int | None = None  # None: the department's [training] tasks_per_step
     repetition_penalty: float = 1.0  # chat's (settings.repetition_penalty), so evaluation answers as chat does
+    minutes: float | None = None  # a time budget: stop then, keeping the best vector on a validation split
 
 
 def default_weights(rewards: list[RewardFunction]) -> list[float] | None:
@@ -86,6 +89,9 @@ def train_department(
             f"department has {len(rewards)} reward functions (rewards.py's REWARDS, then [style]'s); give one "
             "weight per function"
         )
+    train_rows, validation = as_in_chat(department, tasks.train), []
+    if request.minutes:  # checked before any evaluation, so a task set too small for it fails at once
+        train_rows, validation = split_validation(train_rows)
     spec = spec_for_params(request.params, bank.skeleton.num_modules)
     steps = request.steps or policy.max_steps
     learning_rate = request.learning_rate or policy.learning_rate
@@ -112,10 +118,23 @@ def train_department(
                           max_completion_length=policy.max_completion_length,
                           learning_rate=learning_rate, reward_weights=policy.reward_weights or default_weights(rewards),
                           seed=request.seed)
+    budget = None
+    if validation:
+        budget = TimeBudget(request.minutes, steps, lambda: evaluate(
+            model, tokenizer, department.training_system_prompt, validation, rewards[0],
+            policy.max_completion_length, repetition_penalty=request.repetition_penalty).score)
+
+    def step_done(done: TrainingState) -> None:
+        if budget is not None:
+            budget.check(done)
+        if on_step is not None:
+            on_step(done)
+
     trainable = train_grpo(model=model, tokenizer=tokenizer, bank=bank, spec=spec,
-                           system_prompt=department.training_system_prompt,
-                           tasks=as_in_chat(department, tasks.train), rewards=rewards,
-                           options=options, state=state, checkpoint_folder=folder, on_step=on_step)
+                           system_prompt=department.training_system_prompt, tasks=train_rows, rewards=rewards,
+                           options=options, state=state, checkpoint_folder=folder, on_step=step_done,
+                           should_stop=budget.out_of_time if budget else None)
+    budget_report = budget.keep_best(trainable.v) if budget else {}
     on_phase("evaluating the adapter on the held-out tasks")
     after = held_out_metric(model, tokenizer, bank, department, tasks, rewards[0], None, trainable,
                             repetition_penalty=request.repetition_penalty)
@@ -137,6 +156,7 @@ def train_department(
         "eval": {"metric": before.metric, "n": before.n, "before": round(before.score, 4),
                  "after": round(after.score, 4)},
         "trained_at": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        **budget_report,
     }
     adapter = snapshot(trainable, bank.skeleton, department.name)
     # the file keeps a summary whose size does not grow with the steps run; the reward curve is in report.json

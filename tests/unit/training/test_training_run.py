@@ -168,3 +168,23 @@ def test_a_department_with_house_rules_and_no_rewards_py_trains_on_its_style_as_
     result = cos("adapters", "train", "toy", "--steps", "1")
     assert result.exit_code == 0, result.output
     assert "held-out style_compliance" in result.stdout
+
+
+def test_a_time_budget_stops_training_and_keeps_the_best_vector_on_a_validation_split(toy_department,
+                                                                                     isolated_config):
+    result = cos("adapters", "train", "toy", "--steps", "50", "--minutes", "0.01")
+    assert result.exit_code == 0, result.output
+    assert "stopped at the 0.01-minute budget; kept step" in result.stdout
+    report = json.loads(next((isolated_config / "data" / "adapters").rglob("report.json")).read_text())
+    assert report["steps"] < 50 and report["stopped_by_time"] is True
+    assert report["validation"] and report["best_step"] in [step for step, _ in report["validation"]]
+
+
+def test_a_time_budget_needs_tasks_to_spare_for_validation(isolated_config):
+    from tests.unit.training.conftest import write_toy_department
+
+    rows = [{"id": f"t{i}", "split": "heldout" if i == 0 else "train", "prompt": "Say yes.", "answer": "yes"}
+            for i in range(3)]
+    write_toy_department(isolated_config, [json.dumps(r) for r in rows])
+    result = cos("adapters", "train", "toy", "--minutes", "1")
+    assert result.exit_code == 2 and "--minutes needs more than 2 training tasks" in result.stderr
