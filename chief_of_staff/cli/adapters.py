@@ -70,6 +70,10 @@ def train(
     minutes: Annotated[float | None, typer.Option(min=0.01, help="Stop after this many minutes, keeping the best "
                                                    "vector on a validation split of the training tasks.")] = None,
     skip_bad_lines: Annotated[bool, typer.Option(help="Train on the good lines of a task set with bad ones.")] = False,
+    from_history: Annotated[bool, typer.Option("--from-history", help="Also train on your past tasks for this "
+                                                                      "department (they stay on this machine).")] = (
+        False
+    ),
     out_dir: Annotated[Path | None, typer.Option("--out", help="Adapter store root (default: your data dir).")] = None,
 ) -> None:
     from chief_of_staff.training.run import TrainRequest, train_department
@@ -80,6 +84,13 @@ def train(
     tasks = load_task_set(dept.folder, stop_on_error=not skip_bad_lines)
     if tasks.problems:
         err.print(f"[yellow]skipping {len(tasks.problems)} malformed task lines:[/] {tasks.describe_problems()}")
+    if from_history:
+        from chief_of_staff.training.history_tasks import history_tasks
+
+        past = history_tasks(settings, department, list(discover_departments(settings).departments))
+        tasks.train += past
+        out.print(f"{len(past)} tasks from your past threads added to {len(tasks.train) - len(past)} from "
+                  f"{dept.folder.name}/tasks.jsonl")
     folder = (out_dir / department) if out_dir else store_for(settings).folder(department)
     with loading("Loading the base model"):
         model, tokenizer, source, bank = load_training_base(settings)

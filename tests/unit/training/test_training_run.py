@@ -188,3 +188,12 @@ def test_a_time_budget_needs_tasks_to_spare_for_validation(isolated_config):
     write_toy_department(isolated_config, [json.dumps(r) for r in rows])
     result = cos("adapters", "train", "toy", "--minutes", "1")
     assert result.exit_code == 2 and "--minutes needs more than 2 training tasks" in result.stderr
+
+
+def test_from_history_adds_the_owners_past_tasks_for_that_department(toy_department):
+    for task in ("Say yes to the van booking.", "Say yes to the new rota."):
+        assert cos("ask", "-d", "toy", task).exit_code == 0
+    assert cos("ask", "-d", "security", "Is this email phishing?").exit_code == 0  # another department's
+    result = cos("adapters", "train", "toy", "--steps", "1", "--from-history")
+    assert result.exit_code == 0, result.output
+    assert "2 tasks from your past threads added to 6 from toy/tasks.jsonl" in result.stdout
