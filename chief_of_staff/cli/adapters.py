@@ -114,9 +114,14 @@ def train(
         def on_phase(text: str) -> None:
             progress.console.print(f"[dim]{text}…[/]")
 
+        embed = None
+        if dept.manifest.style is not None:  # the four arms' on-topic guard uses the router's embedder
+            from chief_of_staff.models.embedder import load_embedder
+
+            embed = load_embedder(settings.cache_dir)
         report = train_department(model=model, tokenizer=tokenizer, bank=bank, department=dept, tasks=tasks,
                                   request=request, folder=folder, model_name=source.name,
-                                  on_phase=on_phase, on_step=on_step)
+                                  on_phase=on_phase, on_step=on_step, embed=embed)
     e = report["eval"]
     out.print(f"{department}: {report['params']} parameters, {report['bytes']} bytes, {report['steps']} steps in "
               f"{report['wall_time_s']:.0f} s; held-out {e['metric']} {e['before']:.3f} → {e['after']:.3f} "
@@ -124,6 +129,9 @@ def train(
     if report.get("stopped_by_time"):
         out.print(f"stopped at the {minutes:g}-minute budget; kept step {report['best_step']}, the best on "
                   f"{len(report['validation'])} validation checks")
+    for arm, score in (report.get("arms") or {}).items():
+        out.print(f"  {arm:<16} compliance {score['compliance']:.1%}  guard pass {score['guard_pass']:.0%}  "
+                  f"on-topic {score['on_topic']:.3f}  {score['verdict']}")
     out.print(f"saved {folder}/adapter.tinylora.json and report.md")
 
 

@@ -72,6 +72,13 @@ class AdapterBank:
         if self.active == name:
             self.active_R = R
 
+    def remove(self, name: str) -> None:
+        """Forget one adapter (the plain base model answers if it was the active one)."""
+        self.adapters.pop(name, None)
+        self._R.pop(name, None)
+        if self.active == name:
+            self.activate(None)
+
     def clear(self) -> None:
         """Forget every adapter (the model answers as the plain base model)."""
         self.adapters.clear()

@@ -103,4 +103,12 @@ def adapter_summary(store: AdapterStore, department: Department, path: Path | No
     r = adapter.report
     return {"department": department.name, "params": adapter.parameters, "bytes": path.stat().st_size,
             "base_model": r.get("base_model"), "trained_at": r.get("trained_at"), "eval": r.get("eval"),
-            "steps": r.get("steps"), "seed": r.get("seed"), "path": str(path)}
+            "steps": r.get("steps"), "seed": r.get("seed"), "path": str(path), "arms": _arms(path)}
+
+
+def _arms(adapter_path: Path) -> dict | None:
+    """The four arms a house-style training run measured (in report.json beside the adapter), or None."""
+    try:
+        return json.loads((adapter_path.parent / "report.json").read_text()).get("arms")
+    except (OSError, ValueError, AttributeError):
+        return None

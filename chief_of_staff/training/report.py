@@ -32,4 +32,19 @@ def markdown(r: dict[str, Any]) -> str:
 Held-out {e['metric']} on {e['n']} tasks (greedy decoding): **{e['before']:.3f} → {e['after']:.3f}**
 
 Mean reward per step: {curve}
+{arms_table(r.get("arms"))}"""
+
+
+def arms_table(arms: dict[str, dict] | None) -> str:
+    """The four arms as a Markdown table, or nothing for a department without house rules."""
+    if not arms:
+        return ""
+    rows = "\n".join(f"| {name} | {s['compliance']:.1%} | {s['guard_pass']:.0%} | {s['on_topic']:.3f} | "
+                     f"{s['verdict']} |" for name, s in arms.items())
+    return f"""
+House style on the held-out tasks:
+
+| arm | compliance | guard pass | on-topic | verdict |
+|---|---|---|---|---|
+{rows}
 """

@@ -30,7 +30,7 @@ from chief_of_staff.training.tasks import TaskSet
 from chief_of_staff.training.time_budget import TimeBudget, split_validation
 
 # report.json's keys the adapter file leaves out: its size must not grow with the steps run
-REPORT_ONLY = ("reward_curve", "validation")
+REPORT_ONLY = ("reward_curve", "validation", "arms")
 
 
 @dataclass
@@ -52,6 +52,26 @@ def default_weights(rewards: list[RewardFunction]) -> list[float] | None:
     if "style_compliance" not in names or len([n for n in names if n.startswith("style_")]) < 2:
         return None
     return [0.0 if name == "style_compliance" else 1.0 for name in names]
+
+
+def arms_report(model, tokenizer, bank: AdapterBank, department: Department, tasks: TaskSet, adapter, embed,
+                request: TrainRequest, max_new_tokens: int) -> dict[str, dict]:
+    """The four arms' compliance, guard and verdict, as report.json keeps them."""
+    from chief_of_staff.style.arms import four_arms
+
+    name = f"{department.name} (trained)"
+    bank.add(name, adapter)
+    try:
+        arms = four_arms(model, tokenizer, bank, department, tasks.heldout, embed, adapter=name,
+                         max_new_tokens=max_new_tokens, repetition_penalty=request.repetition_penalty)
+    finally:
+        bank.remove(name)
+    base = arms[0].score
+    return {arm.name: {"compliance": round(arm.score.compliance, 4), "guard_pass": round(arm.score.guard_pass, 4),
+                       "on_topic": round(arm.score.on_topic, 4),
+                       "verdict": "-" if arm.name == "base" else arm.score.verdict(
+                           base, trained=arm.name.startswith("adapter"))}
+            for arm in arms}
 
 
 def as_in_chat(department: Department, tasks: list[dict]) -> list[dict]:
@@ -77,9 +97,10 @@ def held_out_metric(model, tokenizer, bank: AdapterBank, department: Department,
 def train_department(
     *, model, tokenizer, bank: AdapterBank, department: Department, tasks: TaskSet, request: TrainRequest,
     folder: Path, model_name: str, on_phase: Callable[[str], None] = lambda _: None,
-    on_step: Callable[[TrainingState], None] | None = None,
+    on_step: Callable[[TrainingState], None] | None = None, embed: Callable | None = None,
 ) -> dict:
-    """Train and save; returns the report."""
+    """Train and save; returns the report. With `embed` (the router's embedder) and a [style], the report has the
+    four arms on the held-out tasks too (style/arms.py)."""
     run_started = time.perf_counter()
     policy = department.manifest.training
     rewards = load_rewards(department.folder, department.name, department.manifest.style)
@@ -159,6 +180,11 @@ def train_department(
         **budget_report,
     }
     adapter = snapshot(trainable, bank.skeleton, department.name)
+    style = department.manifest.style
+    if embed is not None and style is not None and style.rules:
+        on_phase("comparing four arms on the held-out tasks: base, rules in prompt, adapter, adapter + rules")
+        report["arms"] = arms_report(model, tokenizer, bank, department, tasks, adapter, embed, request,
+                                     policy.max_completion_length)
     # the file keeps a summary whose size does not grow with the steps run; the reward curve is in report.json
     adapter.report = {key: value for key, value in report.items() if key not in REPORT_ONLY}
     adapter.report["bytes"] = 0

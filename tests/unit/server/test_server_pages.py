@@ -150,7 +150,8 @@ def test_an_unknown_scorecard_is_a_404(served):
 def test_departments_page_lists_departments_adapters_and_every_plugin_that_failed(tmp_path, tiny_settings,
                                                                                    serve_with):
     (tmp_path / "departments" / "halfdone").mkdir(parents=True)  # no department.toml
-    write_toy_department(tmp_path)
+    manifest = write_toy_department(tmp_path) / "department.toml"  # with house rules: the four arms show too
+    manifest.write_text(manifest.read_text().replace("[training]", '[style]\nsign_off = "#toy"\n\n[training]'))
     trained = CliRunner().invoke(app, ["adapters", "train", "toy", "--steps", "1"])
     assert trained.exit_code == 0, trained.output
     [row] = [r for r in json.loads(CliRunner().invoke(app, ["adapters", "list", "--json"]).stdout)
@@ -163,6 +164,8 @@ def test_departments_page_lists_departments_adapters_and_every_plugin_that_faile
     assert f"{row['params']} parameters, {row['bytes']} bytes" in page
     before, after = row["eval"]["before"], row["eval"]["after"]
     assert f"held-out reward_yes: {before:.3f} → {after:.3f} (n={row['eval']['n']})" in page
+    arms = re.findall(r'data-testid="arm">([^<]+)<', page)
+    assert [a.split(" ")[0] for a in arms] == ["base", "rules", "adapter", "adapter"] and "%" in arms[2]
     assert "halfdone" in page and "missing department.toml" in page
     models = page.split('data-testid="models"')[1].split("</table>")[0]
     assert "<b>qwen2.5-coder-1.5b</b>" in models and "cos models pull qwen2.5-coder-1.5b" in models  # not pulled

@@ -168,6 +168,11 @@ def test_a_department_with_house_rules_and_no_rewards_py_trains_on_its_style_as_
     result = cos("adapters", "train", "toy", "--steps", "1")
     assert result.exit_code == 0, result.output
     assert "held-out style_compliance" in result.stdout
+    assert "adapter + rules" in result.stdout and "guard pass" in result.stdout  # the four arms, side by side
+    [row] = [r for r in json.loads(cos("adapters", "list", "--json").stdout) if r["department"] == "toy"]
+    assert list(row["arms"]) == ["base", "rules in prompt", "adapter", "adapter + rules"]
+    assert row["arms"]["adapter"]["verdict"] in ("guard held", "guard failed", "reward hacking")
+    assert "House style on the held-out tasks" in next(isolated_config.rglob("report.md")).read_text()
 
 
 def test_a_time_budget_stops_training_and_keeps_the_best_vector_on_a_validation_split(toy_department,
