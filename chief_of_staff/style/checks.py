@@ -1,8 +1,8 @@
 """Checking an answer against a department's house style: one check per rule, and the rules written in words.
 
 How text is read:
-- A word is a whitespace-separated token holding a letter or a digit ("#BloomFlorist" is one word, "-" none).
-- Phrases (`must_include`, `never_use`) match whole words, ignoring case: "deal" is not in "deals".
+- Words and phrases are read as the reward kit reads them (training/reward_kit.py): a word is a whitespace-separated
+  token holding a letter or a digit, and phrases (`must_include`, `never_use`) match whole words, ignoring case.
 - A line's start skips Markdown and quotes (`**Verdict:**` starts with "Verdict:").
 - Spelling uses breame's lists of words spelled differently in British and American English: en-GB means no
   American form ("color", "organize"), en-US no British one ("colour", "organise").
@@ -18,8 +18,8 @@ import emoji as emoji_data
 from breame.spelling import AMERICAN_ENGLISH_SPELLINGS, BRITISH_ENGLISH_SPELLINGS
 
 from chief_of_staff.style.rules import HouseStyle
+from chief_of_staff.training.reward_kit import has_word, words
 
-HAS_ALNUM = re.compile(r"[A-Za-z0-9]")
 LEADING_MARKUP = re.compile(r"^[\s*_#>`\"'“”‘’-]+")
 TRAILING_MARKUP = re.compile(r"[\s*_`\"'“”‘’]+$")
 LETTERS = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
@@ -27,17 +27,9 @@ LETTERS = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 Check = Callable[[HouseStyle, str], bool]
 
 
-def words(text: str) -> list[str]:
-    return [token for token in text.split() if HAS_ALNUM.search(token)]
-
-
 def lines(text: str) -> list[str]:
     """Non-empty lines, without leading Markdown or quotes."""
     return [LEADING_MARKUP.sub("", line).strip() for line in text.splitlines() if line.strip()]
-
-
-def has_phrase(text: str, phrase: str) -> bool:
-    return re.search(rf"(?<![\w]){re.escape(phrase)}(?![\w])", text, re.IGNORECASE) is not None
 
 
 def _starts(line: str, phrase: str) -> bool:
@@ -76,8 +68,8 @@ CHECKS: dict[str, Check] = {
     "first_line_choices": _first_line_choice,
     "max_words": lambda s, t: len(words(t)) <= s.max_words,
     "min_words": lambda s, t: len(words(t)) >= s.min_words,
-    "must_include": lambda s, t: all(has_phrase(t, p) for p in s.must_include),
-    "never_use": lambda s, t: not any(has_phrase(t, p) for p in s.never_use),
+    "must_include": lambda s, t: all(has_word(t, p) for p in s.must_include),
+    "never_use": lambda s, t: not any(has_word(t, p) for p in s.never_use),
     "max_exclamations": lambda s, t: t.count("!") <= s.max_exclamations,
     "spelling": _spelling,
     "emoji": lambda s, t: (emoji_data.emoji_count(t) > 0) == s.emoji,

@@ -16,8 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from chief_of_staff.style.checks import words
 from chief_of_staff.style.rules import HouseStyle
+from chief_of_staff.training.reward_kit import words
 
 MIN_OWN_WORDS = 3  # words an answer needs besides its sign-off
 REPEAT_NGRAM = 4

@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 NUMBER = re.compile(r"-?\d[\d,]*\.?\d*|-?\.\d+")
+HAS_ALNUM = re.compile(r"[A-Za-z0-9]")
 
 
 def completion_text(completion: Any) -> str:
@@ -23,6 +24,17 @@ def completion_text(completion: Any) -> str:
     if isinstance(completion, dict):
         return str(completion.get("content", ""))
     return ""
+
+
+def words(text: str) -> list[str]:
+    """Whitespace-separated tokens holding a letter or a digit: '#BloomFlorist' is one word, '-' none."""
+    return [token for token in text.split() if HAS_ALNUM.search(token)]
+
+
+def has_word(text: str, phrase: str) -> bool:
+    """Whether `phrase` appears as whole words, ignoring case: 'deal' is not in 'deals'."""
+    pattern = r"(?<![A-Za-z0-9])" + re.escape(phrase.strip()) + r"(?![A-Za-z0-9])"
+    return re.search(pattern, text, re.IGNORECASE) is not None
 
 
 def first_word(text: str) -> str:

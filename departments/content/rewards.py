@@ -19,10 +19,9 @@ import json
 import re
 from typing import Any
 
-from chief_of_staff.training.reward_kit import completion_text, first_word
+from chief_of_staff.training.reward_kit import completion_text, first_word, has_word, words
 
 QUOTES = "\"'`\u201c\u201d\u2018\u2019\u00ab\u00bb"
-HAS_ALNUM = re.compile(r"[A-Za-z0-9]")
 KNOWN = ("max_words", "must_include", "must_not_include", "end_with", "start_with")
 
 
@@ -32,11 +31,6 @@ def _first_line(text: str) -> str:
         if line.strip():
             return line.strip()
     return ""
-
-
-def _has_word(line: str, word: str) -> bool:
-    pattern = r"(?<![A-Za-z0-9])" + re.escape(word.strip()) + r"(?![A-Za-z0-9])"
-    return re.search(pattern, line, re.IGNORECASE) is not None
 
 
 def _word_list(value: Any) -> list[str] | None:
@@ -82,11 +76,11 @@ def _starts_with(line: str, word: str) -> bool:
 def _rules_score(line: str, rules: dict[str, Any]) -> float:
     passed: list[bool] = []
     if "max_words" in rules:
-        passed.append(sum(1 for t in line.split() if HAS_ALNUM.search(t)) <= rules["max_words"])
+        passed.append(len(words(line)) <= rules["max_words"])
     if "must_include" in rules:
-        passed.append(all(_has_word(line, w) for w in rules["must_include"]))
+        passed.append(all(has_word(line, w) for w in rules["must_include"]))
     if "must_not_include" in rules:
-        passed.append(not any(_has_word(line, w) for w in rules["must_not_include"]))
+        passed.append(not any(has_word(line, w) for w in rules["must_not_include"]))
     if "end_with" in rules:
         passed.append(line.rstrip(" \t" + QUOTES).lower().endswith(rules["end_with"].strip().lower()))
     if "start_with" in rules:
