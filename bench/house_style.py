@@ -62,7 +62,7 @@ def main() -> None:
     for arm in arms:
         s = arm.score
         per_rule = " | ".join(f"{s.per_rule[r]:.0%}" for r in rules)
-        verdict = "-" if arm.name == "base" else s.verdict(base, trained=arm.name.startswith("adapter"))
+        verdict = arm.verdict(arms[0])
         failures = ", ".join(f"{n} {why}" for why, n in s.failures.items())
         guard = f"{s.guard_pass:.0%}" + (f" ({failures})" if failures else "")
         print(f"| {arm.name} | {s.compliance:.1%} | {per_rule} | {guard} | {s.on_topic:.3f} | {verdict} |")
@@ -70,7 +70,7 @@ def main() -> None:
         prompt, adapter = arms[1].score, arms[2].score
         print(f"adapter − base: {adapter.compliance - base.compliance:+.1%} (goal ≥ +{GOAL_OVER_BASE:.0%}); adapter − "
               f"rules in prompt: {adapter.compliance - prompt.compliance:+.1%} (goal ≥ +{GOAL_OVER_PROMPT:.0%}); "
-              f"guard: {adapter.verdict(base)}")
+              f"guard: {arms[2].verdict(arms[0])}")
     if args.answers:
         for arm in arms:
             for task, answer in list(zip(tasks, arm.answers))[:3]:

@@ -22,14 +22,18 @@ from chief_of_staff.style.checks import compliance, rules_in_words
 from chief_of_staff.style.guard import Embed, GuardedScore, guard_failure, on_topic
 from chief_of_staff.training.evaluate import greedy_answers, task_messages
 
-ARMS = ("base", "rules in prompt", "adapter", "adapter + rules")
-
 
 @dataclass(frozen=True)
 class Arm:
     name: str
     score: GuardedScore
     answers: list[str]
+
+    def verdict(self, base: Arm) -> str:
+        """"-" for the base itself; only an arm with the adapter can be reward hacking."""
+        if self is base:
+            return "-"
+        return self.score.verdict(base.score, trained=self.name.startswith("adapter"))
 
 
 def score_answers(department: Department, prompts: list[str], answers: list[str], embed: Embed) -> GuardedScore:

@@ -66,11 +66,8 @@ def arms_report(model, tokenizer, bank: AdapterBank, department: Department, tas
                          max_new_tokens=max_new_tokens, repetition_penalty=request.repetition_penalty)
     finally:
         bank.remove(name)
-    base = arms[0].score
     return {arm.name: {"compliance": round(arm.score.compliance, 4), "guard_pass": round(arm.score.guard_pass, 4),
-                       "on_topic": round(arm.score.on_topic, 4),
-                       "verdict": "-" if arm.name == "base" else arm.score.verdict(
-                           base, trained=arm.name.startswith("adapter"))}
+                       "on_topic": round(arm.score.on_topic, 4), "verdict": arm.verdict(arms[0])}
             for arm in arms}
 
 
