@@ -80,14 +80,15 @@ def train(
     from chief_of_staff.training.tasks import load_task_set
 
     settings = load_settings()
-    dept = _department(settings, department)
+    registry = discover_departments(settings)
+    dept = registry.require(department)
     tasks = load_task_set(dept.folder, stop_on_error=not skip_bad_lines)
     if tasks.problems:
         err.print(f"[yellow]skipping {len(tasks.problems)} malformed task lines:[/] {tasks.describe_problems()}")
     if from_history:
         from chief_of_staff.training.history_tasks import history_tasks
 
-        past = history_tasks(settings, department, list(discover_departments(settings).departments))
+        past = history_tasks(settings, department, list(registry.departments))
         tasks.train += past
         out.print(f"{len(past)} tasks from your past threads added to {len(tasks.train) - len(past)} from "
                   f"{dept.folder.name}/tasks.jsonl")
