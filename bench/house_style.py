@@ -39,11 +39,11 @@ def main() -> None:
     from chief_of_staff.settings import load_settings
     from chief_of_staff.style.arms import four_arms
     from chief_of_staff.tinylora.adapter_file import load_adapter
-    from chief_of_staff.training.tasks import load_task_set
+    from chief_of_staff.training.tasks import training_task_set
 
     settings = load_settings()
     department = discover_departments(settings).require(args.department)
-    tasks = load_task_set(department.folder).heldout[: args.limit or None]
+    tasks = training_task_set(department).heldout[: args.limit or None]
     model, tokenizer, source, bank = load_training_base(settings)
     adapter_file = args.adapter or store_for(settings).find(department)
     if adapter_file:

@@ -77,12 +77,12 @@ def train(
     out_dir: Annotated[Path | None, typer.Option("--out", help="Adapter store root (default: your data dir).")] = None,
 ) -> None:
     from chief_of_staff.training.run import TrainRequest, train_department
-    from chief_of_staff.training.tasks import load_task_set
+    from chief_of_staff.training.tasks import task_sources, training_task_set
 
     settings = load_settings()
     registry = discover_departments(settings)
     dept = registry.require(department)
-    tasks = load_task_set(dept.folder, stop_on_error=not skip_bad_lines)
+    tasks = training_task_set(dept, stop_on_error=not skip_bad_lines)
     if tasks.problems:
         err.print(f"[yellow]skipping {len(tasks.problems)} malformed task lines:[/] {tasks.describe_problems()}")
     if from_history:
@@ -91,7 +91,7 @@ def train(
         past = history_tasks(settings, department, list(registry.departments))
         tasks.train += past
         out.print(f"{len(past)} tasks from your past threads added to {len(tasks.train) - len(past)} from "
-                  f"{dept.folder.name}/tasks.jsonl")
+                  f"{' and '.join(task_sources(dept))}")
     folder = (out_dir / department) if out_dir else store_for(settings).folder(department)
     with loading("Loading the base model"):
         model, tokenizer, source, bank = load_training_base(settings)
@@ -139,21 +139,21 @@ def train(
 @adapters_app.command("eval", help="Held-out metric of a department with and without its adapter.")
 @user_errors
 def eval_(department: str, json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
-    from chief_of_staff.training.reward_functions import load_rewards
+    from chief_of_staff.training.reward_functions import training_rewards
     from chief_of_staff.training.run import held_out_metric
-    from chief_of_staff.training.tasks import load_task_set
+    from chief_of_staff.training.tasks import training_task_set
 
     settings = load_settings()
     dept = _department(settings, department)
     path = store_for(settings).find(dept)
     if path is None:
         raise AdapterFileError(f"no adapter for {department!r}: run `cos adapters train {department}`")
-    tasks = load_task_set(dept.folder)
+    tasks = training_task_set(dept)
     with loading("Loading the base model"):
         model, tokenizer, _, bank = load_training_base(settings)
         bank.add(department, load_adapter(path))
     with loading(f"Evaluating {len(tasks.heldout)} held-out tasks twice"):
-        metric = load_rewards(dept.folder, department, dept.manifest.style)[0]
+        metric = training_rewards(dept)[0]
         before = held_out_metric(model, tokenizer, bank, dept, tasks, metric, None,
                                  repetition_penalty=settings.repetition_penalty)
         after = held_out_metric(model, tokenizer, bank, dept, tasks, metric, department,

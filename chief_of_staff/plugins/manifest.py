@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -64,6 +64,11 @@ class TrainingPolicy(BaseModel):
     )
     system_prompt: str = Field(
         "", description="System message for task-set prompts; empty: the department's prompt.md, as chat uses it."
+    )
+    tasks_from: list[Literal["tasks.jsonl", "examples"]] | None = Field(
+        None, min_length=1, description="Where training prompts come from: the task set, the routing examples "
+        "(every third held out), or both. Default: tasks.jsonl; with a [style], also the examples. Without "
+        "tasks.jsonl, rewards.py is not used: its rewards score the task set's fields."
     )
 
 

@@ -24,7 +24,7 @@ LEADING_MARKUP = re.compile(r"^[\s*_#>`\"'“”‘’-]+")
 TRAILING_MARKUP = re.compile(r"[\s*_`\"'“”‘’]+$")
 LETTERS = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
 
-Check = Callable[[HouseStyle, str], bool]
+Grade = Callable[[HouseStyle, str], float]
 
 
 def lines(text: str) -> list[str]:
@@ -36,43 +36,74 @@ def _starts(line: str, phrase: str) -> bool:
     return line.lower().startswith(phrase.lower())
 
 
-def _first_line_choice(style: HouseStyle, text: str) -> bool:
+def _sign_off(style: HouseStyle, text: str) -> float:
+    """1 when the answer ends with it; half when it is written elsewhere."""
+    if TRAILING_MARKUP.sub("", text).lower().endswith(style.sign_off.lower()):
+        return 1.0
+    return 0.5 if style.sign_off.lower() in text.lower() else 0.0
+
+
+def _start_with(style: HouseStyle, text: str) -> float:
+    """1 when the first line starts with it; half when the first line holds it later."""
     first = (lines(text) or [""])[0]
-    rest = first[len(style.start_with):] if style.start_with and _starts(first, style.start_with) else first
-    if style.start_with and rest is first:
-        return False  # the first line does not start as it must, so no choice follows it
-    rest = LEADING_MARKUP.sub("", rest).lower()
-    return any(re.match(rf"{re.escape(choice.lower())}(?![\w])", rest) for choice in style.first_line_choices)
+    if _starts(first, style.start_with):
+        return 1.0
+    return 0.5 if style.start_with.lower() in first.lower() else 0.0
 
 
-def _sections_in_order(style: HouseStyle, text: str) -> bool:
-    position = 0
-    found = lines(text)
-    for heading in style.sections:
+def _first_line_choice(style: HouseStyle, text: str) -> float:
+    """1 when a choice follows `start_with` (or opens the first line, without one); half when the first line
+    holds a choice elsewhere."""
+    first = (lines(text) or [""])[0]
+    if not style.start_with or _starts(first, style.start_with):
+        rest = LEADING_MARKUP.sub("", first[len(style.start_with or ""):]).lower()
+        if any(re.match(rf"{re.escape(choice.lower())}(?![\w])", rest) for choice in style.first_line_choices):
+            return 1.0
+    return 0.5 if any(has_word(first, choice) for choice in style.first_line_choices) else 0.0
+
+
+def _sections_in_order(style: HouseStyle, text: str) -> float:
+    """The share of the headings found at a line's start, each after the one before."""
+    position, found = 0, lines(text)
+    for done, heading in enumerate(style.sections):
         index = next((i for i in range(position, len(found)) if _starts(found[i], heading)), None)
         if index is None:
-            return False
+            return done / len(style.sections)
         position = index + 1
-    return True
+    return 1.0
 
 
-def _spelling(style: HouseStyle, text: str) -> bool:
+def _over(count: float, most: float) -> float:
+    """1 within the limit, falling to 0 as `count` reaches twice the limit (or the limit plus 2 for counts)."""
+    if count <= most:
+        return 1.0
+    return max(0.0, 1 - (count - most) / max(most, 2))
+
+
+def _spelling(style: HouseStyle, text: str) -> float:
     other = AMERICAN_ENGLISH_SPELLINGS if style.spelling == "en-GB" else BRITISH_ENGLISH_SPELLINGS
-    return not any(word.lower() in other for word in LETTERS.findall(text))
+    return 1 / (1 + sum(word.lower() in other for word in LETTERS.findall(text)))
 
 
-CHECKS: dict[str, Check] = {
-    "sign_off": lambda s, t: TRAILING_MARKUP.sub("", t).lower().endswith(s.sign_off.lower()),
-    "start_with": lambda s, t: _starts((lines(t) or [""])[0], s.start_with),
+def _share(found: list[bool]) -> float:
+    return sum(found) / len(found)
+
+
+# How far an answer follows each rule, 0..1; it follows the rule only at 1. Training rewards the grade, so a
+# sample that comes closer (fewer words over the limit, one more heading, the sign-off written but not last)
+# scores better than one that does not: pass/fail rewards give GRPO nothing to climb while no sample passes.
+GRADES: dict[str, Grade] = {
+    "sign_off": _sign_off,
+    "start_with": _start_with,
     "sections": _sections_in_order,
     "first_line_choices": _first_line_choice,
-    "max_words": lambda s, t: len(words(t)) <= s.max_words,
-    "min_words": lambda s, t: len(words(t)) >= s.min_words,
-    "must_include": lambda s, t: all(has_word(t, p) for p in s.must_include),
-    "never_use": lambda s, t: not any(has_word(t, p) for p in s.never_use),
-    "max_exclamations": lambda s, t: t.count("!") <= s.max_exclamations,
+    "max_words": lambda s, t: _over(len(words(t)), s.max_words),
+    "min_words": lambda s, t: min(1.0, len(words(t)) / s.min_words),
+    "must_include": lambda s, t: _share([has_word(t, p) for p in s.must_include]),
+    "never_use": lambda s, t: _share([not has_word(t, p) for p in s.never_use]),
+    "max_exclamations": lambda s, t: _over(t.count("!"), s.max_exclamations),
     "spelling": _spelling,
-    "emoji": lambda s, t: (emoji_data.emoji_count(t) > 0) == s.emoji,
+    "emoji": lambda s, t: float((emoji_data.emoji_count(t) > 0) == s.emoji),
 }
 
 IN_WORDS: dict[str, Callable[[HouseStyle], str]] = {
@@ -95,9 +126,14 @@ def _exclamations_in_words(most: int) -> str:
     return f"Use at most {most} exclamation mark{'s' * (most > 1)}." if most else "Use no exclamation marks."
 
 
+def grades(style: HouseStyle, text: str) -> dict[str, float]:
+    """Each set rule: how far `text` follows it, 0..1."""
+    return {rule: GRADES[rule](style, text) for rule in style.rules}
+
+
 def compliance(style: HouseStyle, text: str) -> dict[str, bool]:
-    """Each set rule: whether `text` follows it."""
-    return {rule: CHECKS[rule](style, text) for rule in style.rules}
+    """Each set rule: whether `text` follows it (its grade is 1)."""
+    return {rule: grade >= 1.0 for rule, grade in grades(style, text).items()}
 
 
 def rules_in_words(style: HouseStyle) -> str:

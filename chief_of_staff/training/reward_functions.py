@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from chief_of_staff.errors import ChiefOfStaffError
+from chief_of_staff.plugins.manifest import Department
 
 REWARDS_FILE = "rewards.py"
 RewardFunction = Callable[..., list[float | None]]
@@ -26,15 +27,15 @@ class RewardError(ChiefOfStaffError):
     """The department's rewards.py is missing or does not define REWARDS."""
 
 
-def load_rewards(folder: Path, department: str, style: Any = None) -> list[RewardFunction]:
-    """The department's rewards: rewards.py's, then its house style's (style/rewards.py) when `style` sets rules.
-    The first is the held-out metric: the department's own (what calibration calls right), or `style_compliance`
-    for a department whose only rewards are its house rules."""
+def load_rewards(folder: Path, department: str, style: Any = None, own: bool = True) -> list[RewardFunction]:
+    """The department's rewards: rewards.py's (unless `own` is False: training on prompts without task fields),
+    then its house style's (style/rewards.py) when `style` sets rules. The first is the held-out metric: the
+    department's own (what calibration calls right), or `style_compliance` for house rules alone."""
     from chief_of_staff.style.rewards import style_rewards  # imports this module: load it only when asked
 
     from_style = style_rewards(style) if style is not None else []
     path = folder / REWARDS_FILE
-    if not path.is_file():
+    if not own or not path.is_file():
         if from_style:
             return [never_raising(f) for f in from_style]
         raise RewardError(f"no reward functions at {path}: define REWARDS = [your_reward, ...] there, "
@@ -49,6 +50,14 @@ def load_rewards(folder: Path, department: str, style: Any = None) -> list[Rewar
     if not rewards or not all(callable(f) for f in rewards):
         raise RewardError(f"{path} must define REWARDS, a non-empty list of reward functions")
     return [never_raising(f) for f in [*rewards, *from_style]]
+
+
+def training_rewards(department: Department) -> list[RewardFunction]:
+    """The rewards `cos adapters train` uses for the department's training prompts (training/tasks.py)."""
+    from chief_of_staff.training.tasks import task_sources
+
+    return load_rewards(department.folder, department.name, department.manifest.style,
+                        own="tasks.jsonl" in task_sources(department))
 
 
 def never_raising(reward: RewardFunction) -> RewardFunction:

@@ -25,7 +25,7 @@ from chief_of_staff.training.checkpoint import TrainingState, clear_checkpoint, 
 from chief_of_staff.training.evaluate import EvalResult, evaluate
 from chief_of_staff.training.grpo import GrpoOptions, train_grpo
 from chief_of_staff.training.report import write_report
-from chief_of_staff.training.reward_functions import RewardFunction, load_rewards
+from chief_of_staff.training.reward_functions import RewardFunction, training_rewards
 from chief_of_staff.training.tasks import TaskSet
 from chief_of_staff.training.time_budget import TimeBudget, split_validation
 
@@ -100,7 +100,7 @@ def train_department(
     four arms on the held-out tasks too (style/arms.py)."""
     run_started = time.perf_counter()
     policy = department.manifest.training
-    rewards = load_rewards(department.folder, department.name, department.manifest.style)
+    rewards = training_rewards(department)
     if policy.reward_weights is not None and len(policy.reward_weights) != len(rewards):
         raise ChiefOfStaffError(
             f"{department.name}: [training] reward_weights has {len(policy.reward_weights)} weights but the "

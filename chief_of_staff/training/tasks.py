@@ -1,4 +1,5 @@
-"""A department's verifiable task set: `tasks.jsonl` in its folder, one JSON object per line.
+"""A department's training prompts: its verifiable task set, `tasks.jsonl` in its folder, one JSON object per
+line, and for a house style its routing examples too ([training] tasks_from).
 
 Each line: {"id": str, "split": "train" | "heldout", "prompt": str, ...fields its reward functions read}.
 Malformed lines are reported with their line numbers; the caller chooses to train on the rest or to stop.
@@ -12,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from chief_of_staff.errors import ChiefOfStaffError
+from chief_of_staff.plugins.manifest import Department
 
 TASKS_FILE = "tasks.jsonl"
 SPLITS = ("train", "heldout")
@@ -79,4 +81,34 @@ def load_task_set(folder: Path, stop_on_error: bool = False) -> TaskSet:
     if not tasks.train or not tasks.heldout:
         raise TaskSetError(f"{path} needs both 'train' and 'heldout' tasks (has {len(tasks.train)} and "
                            f"{len(tasks.heldout)})")
+    return tasks
+
+
+def example_tasks(examples: list[str]) -> list[dict[str, Any]]:
+    """A department's routing examples as prompt-only tasks, every third held out."""
+    return [{"id": f"example-{number}", "split": "heldout" if number % 3 == 2 else "train", "prompt": text}
+            for number, text in enumerate(examples)]
+
+
+def task_sources(department: Department) -> list[str]:
+    """Where the department's training prompts come from ([training] tasks_from, or its default)."""
+    chosen = department.manifest.training.tasks_from
+    if chosen:
+        return list(chosen)
+    if department.manifest.style is None:
+        return ["tasks.jsonl"]
+    return ["tasks.jsonl", "examples"] if (department.folder / TASKS_FILE).is_file() else ["examples"]
+
+
+def training_task_set(department: Department, stop_on_error: bool = False) -> TaskSet:
+    """The tasks `cos adapters train` uses: tasks.jsonl's, the routing examples, or both (task_sources)."""
+    sources = task_sources(department)
+    tasks = (load_task_set(department.folder, stop_on_error) if "tasks.jsonl" in sources
+             else TaskSet([], []))
+    if "examples" in sources:
+        for task in example_tasks(department.manifest.examples):
+            (tasks.train if task["split"] == "train" else tasks.heldout).append(task)
+    if not tasks.train or not tasks.heldout:
+        raise TaskSetError(f"{department.name} needs prompts to train and to hold out (has {len(tasks.train)} and "
+                           f"{len(tasks.heldout)} from {' and '.join(sources)}): add routing examples or tasks")
     return tasks

@@ -49,6 +49,26 @@ def test_each_rule_is_checked_by_code_and_scored_as_a_reward(rule, follows, brea
     assert all(f([chat_shaped])[0] == 1.0 for f in per_rule)
 
 
+@pytest.mark.parametrize(("rule", "answer", "grade"), [
+    ({"max_words": 5}, "one two three four five six", 0.8),  # a word over the limit of 5
+    ({"max_words": 5}, " ".join(["word"] * 10), 0.0),  # twice the limit
+    ({"sections": ["Verdict:", "Red flags:", "Do now:"]}, "Verdict: phishing\nRed flags: odd link", 2 / 3),
+    ({"sign_off": "#BloomFlorist"}, "#BloomFlorist tulips are in today", 0.5),  # written, but not last
+    ({"start_with": "Verdict:"}, "My Verdict: phishing", 0.5),  # on the first line, but not first
+    ({"first_line_choices": ["phishing", "safe"]}, "This looks like phishing", 0.5),
+    ({"must_include": ["tulips", "Friday"]}, "Tulips are in", 0.5),
+    ({"max_exclamations": 1}, "Open!! today", 0.5),
+    ({"spelling": "en-GB"}, "Our favorite flowers", 0.5),
+])
+def test_training_rewards_give_partial_credit_for_coming_closer_and_compliance_stays_pass_fail(rule, answer,
+                                                                                                grade):
+    """GRPO has nothing to climb while no sample passes a pass/fail rule; the grades give it a slope."""
+    style = HouseStyle(**rule)
+    _, per_rule = style_rewards(style)
+    assert per_rule([answer]) == [pytest.approx(grade)]
+    assert compliance(style, answer) == {style.rules[0]: False}
+
+
 @pytest.mark.parametrize(("style", "key"), [
     ({"max_words": 0}, "max_words"),
     ({"max_words": "twenty"}, "max_words"),

@@ -202,3 +202,36 @@ def test_from_history_adds_the_owners_past_tasks_for_that_department(toy_departm
     result = cos("adapters", "train", "toy", "--steps", "1", "--from-history")
     assert result.exit_code == 0, result.output
     assert "2 tasks from your past threads added to 6 from toy/tasks.jsonl" in result.stdout
+
+
+def test_a_house_style_trains_on_the_routing_examples_every_third_held_out(isolated_config):
+    """Built-ins' tasks.jsonl are knowledge tasks ("answer with one word"); their house style trains on the routing
+    examples alone, and rewards.py (which scores task-set fields) is then left out."""
+    from tests.unit.training.conftest import TINY_TRAINING, write_toy_department
+
+    folder = write_toy_department(isolated_config, training=TINY_TRAINING + 'tasks_from = ["examples"]\n')
+    manifest = folder / "department.toml"
+    examples = json.dumps([f"Say yes to booking {n}." for n in range(6)])
+    manifest.write_text(manifest.read_text().replace('examples = ["say yes"]', f"examples = {examples}")
+                        .replace("[training]", '[style]\nmax_words = 3\n\n[training]'))
+    from chief_of_staff.plugins.discovery import discover_departments
+    from chief_of_staff.settings import load_settings
+    from chief_of_staff.training.reward_functions import training_rewards
+    from chief_of_staff.training.tasks import training_task_set
+
+    toy = discover_departments(load_settings()).require("toy")
+    tasks = training_task_set(toy)
+    assert [t["prompt"] for t in tasks.heldout] == ["Say yes to booking 2.", "Say yes to booking 5."]
+    assert len(tasks.train) == 4
+    assert [r.__name__ for r in training_rewards(toy)] == ["style_compliance", "style_max_words"]
+    result = cos("adapters", "train", "toy", "--steps", "1")
+    assert result.exit_code == 0, result.output
+    assert "held-out style_compliance" in result.stdout and "(n=2)" in result.stdout
+
+
+def test_tasks_from_names_only_known_sources(isolated_config):
+    from tests.unit.training.conftest import TINY_TRAINING, write_toy_department
+
+    write_toy_department(isolated_config, training=TINY_TRAINING + 'tasks_from = ["emails"]\n')
+    [broken] = json.loads(cos("departments", "list", "--json").stdout)["broken"]
+    assert "training.tasks_from" in broken["error"] and "'tasks.jsonl' or 'examples'" in broken["error"]
