@@ -1,5 +1,7 @@
 """Train department adapters over a grid of sizes and seeds with the real `cos adapters train`, then print the
 held-out metric before -> after, bytes and wall time per run as a Markdown table (P4 and the README's sweep).
+For a house-style department (#15) it also prints the four arms per run, and per department and size the mean and
+spread over seeds of the adapter's gain over the base and over the rules in the prompt.
 
     .venv/bin/python bench/adapter_sweep.py --runs security:13:0 security:13:1 finance:13:0 --steps 20 \
         --out /tmp/sweep
@@ -12,8 +14,10 @@ from __future__ import annotations
 
 import argparse
 import json
+import statistics
 import subprocess
 import sys
+from itertools import groupby
 from pathlib import Path
 
 COS = str(Path(sys.executable).with_name("cos"))
@@ -49,6 +53,41 @@ def main() -> None:
               f"| {e['metric']} (n={e['n']}) | "
               f"{e['before']:.3f} | {e['after']:.3f} | {r['bytes']} | {r['train_time_s']:.0f} | "
               f"{r['wall_time_s']:.0f} |")
+    styled = [r for r in rows if r.get("arms")]
+    if styled:
+        print_arms(styled)
+
+
+def gains(report: dict) -> tuple[float, float]:
+    """(adapter − base, adapter − rules in prompt) in compliance points."""
+    arms = report["arms"]
+    adapter = arms["adapter"]["compliance"]
+    return 100 * (adapter - arms["base"]["compliance"]), 100 * (adapter - arms["rules in prompt"]["compliance"])
+
+
+def print_arms(rows: list[dict]) -> None:
+    print("\n| department | params | seed | base | rules in prompt | adapter | adapter + rules | adapter verdict |")
+    print("|---|---|---|---|---|---|---|---|")
+    for r in rows:
+        a = r["arms"]
+        print(f"| {r['department']} | {r['params']} | {r['seed']} | " + " | ".join(
+            f"{a[arm]['compliance']:.1%}" for arm in ("base", "rules in prompt", "adapter", "adapter + rules"))
+            + f" | {a['adapter']['verdict']} |")
+    print("\n| department | params | seeds | adapter − base (points) | adapter − rules in prompt | guard held |")
+    print("|---|---|---|---|---|---|")
+    key = lambda r: (r["department"], r["params"])  # noqa: E731
+    for (department, params), group in groupby(sorted(rows, key=key), key=key):
+        group = list(group)
+        over_base, over_prompt = zip(*(gains(r) for r in group))
+        held = sum(r["arms"]["adapter"]["verdict"] == "guard held" for r in group)
+        print(f"| {department} | {params} | {len(group)} | {spread(over_base)} | {spread(over_prompt)} | "
+              f"{held}/{len(group)} |")
+
+
+def spread(values: tuple[float, ...]) -> str:
+    """Mean ± standard deviation over seeds (the mean alone for one seed)."""
+    mean = statistics.mean(values)
+    return f"{mean:+.1f}" + (f" ± {statistics.stdev(values):.1f}" if len(values) > 1 else "")
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 How text is read:
 - Words and phrases are read as the reward kit reads them (training/reward_kit.py): a word is a whitespace-separated
   token holding a letter or a digit, and phrases (`must_include`, `never_use`) match whole words, ignoring case.
+  Word limits also count words joined by '-', '_', '/' or '.' one by one.
 - A line's start skips Markdown and quotes (`**Verdict:**` starts with "Verdict:").
 - Spelling uses breame's lists of words spelled differently in British and American English: en-GB means no
   American form ("color", "organize"), en-US no British one ("colour", "organise").
@@ -23,6 +24,7 @@ from chief_of_staff.training.reward_kit import has_word, words
 LEADING_MARKUP = re.compile(r"^[\s*_#>`\"'“”‘’-]+")
 TRAILING_MARKUP = re.compile(r"[\s*_`\"'“”‘’]+$")
 LETTERS = re.compile(r"[A-Za-z]+(?:'[A-Za-z]+)?")
+JOINED = re.compile(r"(?<=[A-Za-z0-9])[-_/.]+(?=[A-Za-z0-9])")
 
 Grade = Callable[[HouseStyle, str], float]
 
@@ -30,6 +32,12 @@ Grade = Callable[[HouseStyle, str], float]
 def lines(text: str) -> list[str]:
     """Non-empty lines, without leading Markdown or quotes."""
     return [LEADING_MARKUP.sub("", line).strip() for line in text.splitlines() if line.strip()]
+
+
+def word_count(text: str) -> int:
+    """Words as the reward kit reads them, with words joined by '-', '_', '/' or '.' counted one by one: a word
+    limit is not kept by writing 'The-Dun-A-Sharp' (a trained adapter's first way round one)."""
+    return len(words(JOINED.sub(" ", text)))
 
 
 def _starts(line: str, phrase: str) -> bool:
@@ -97,8 +105,8 @@ GRADES: dict[str, Grade] = {
     "start_with": _start_with,
     "sections": _sections_in_order,
     "first_line_choices": _first_line_choice,
-    "max_words": lambda s, t: _over(len(words(t)), s.max_words),
-    "min_words": lambda s, t: min(1.0, len(words(t)) / s.min_words),
+    "max_words": lambda s, t: _over(word_count(t), s.max_words),
+    "min_words": lambda s, t: min(1.0, word_count(t) / s.min_words),
     "must_include": lambda s, t: _share([has_word(t, p) for p in s.must_include]),
     "never_use": lambda s, t: _share([not has_word(t, p) for p in s.never_use]),
     "max_exclamations": lambda s, t: _over(t.count("!"), s.max_exclamations),

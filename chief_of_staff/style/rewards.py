@@ -4,6 +4,11 @@
 department whose only rewards are its house rules; then one reward per rule, `style_<rule>`: the rule's grade
 (style/checks.py), 1.0 when the answer follows it and partial credit for coming closer. They come after a
 department's own rewards.py.
+
+With the router's embedder, `style_quality` comes last: the quality guard as a reward, so that training cannot
+buy compliance with answers that no longer do the task (the first security run did: one "word" of hyphenated
+gibberish keeps to any word limit). It is 0 for an answer the guard fails (empty, only the sign-off, repeating
+itself), else the cosine between the task and the answer, as the arms' on-topic measure reads it.
 """
 
 from __future__ import annotations
@@ -11,13 +16,15 @@ from __future__ import annotations
 from typing import Any
 
 from chief_of_staff.style.checks import GRADES, compliance
+from chief_of_staff.style.guard import Embed, guard_failure, on_topic
 from chief_of_staff.style.rules import HouseStyle
 from chief_of_staff.training.reward_functions import RewardFunction
 from chief_of_staff.training.reward_kit import completion_text
 
 
-def style_rewards(style: HouseStyle) -> list[RewardFunction]:
-    """`style_compliance`, then a reward for each rule set (none when the style sets no rule)."""
+def style_rewards(style: HouseStyle, embed: Embed | None = None) -> list[RewardFunction]:
+    """`style_compliance`, then a reward for each rule set, then with `embed` `style_quality` (none when the style
+    sets no rule)."""
     if not style.rules:
         return []
 
@@ -25,7 +32,17 @@ def style_rewards(style: HouseStyle) -> list[RewardFunction]:
         results = [compliance(style, completion_text(c)) for c in completions]
         return [sum(r.values()) / len(r) for r in results]
 
-    return [style_compliance, *(_rule_reward(style, rule) for rule in style.rules)]
+    rewards = [style_compliance, *(_rule_reward(style, rule) for rule in style.rules)]
+    return rewards + [_quality_reward(style, embed)] if embed is not None else rewards
+
+
+def _quality_reward(style: HouseStyle, embed: Embed) -> RewardFunction:
+    def style_quality(completions: list[Any], prompts: list[Any], **_: Any) -> list[float | None]:
+        answers = [completion_text(c) for c in completions]
+        cosines = on_topic(embed, [completion_text(p) for p in prompts], answers)
+        return [0.0 if guard_failure(style, a) else max(0.0, cos) for a, cos in zip(answers, cosines)]
+
+    return style_quality
 
 
 def _rule_reward(style: HouseStyle, rule: str) -> RewardFunction:

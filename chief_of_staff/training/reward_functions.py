@@ -27,13 +27,15 @@ class RewardError(ChiefOfStaffError):
     """The department's rewards.py is missing or does not define REWARDS."""
 
 
-def load_rewards(folder: Path, department: str, style: Any = None, own: bool = True) -> list[RewardFunction]:
+def load_rewards(folder: Path, department: str, style: Any = None, own: bool = True,
+                 embed: Any = None) -> list[RewardFunction]:
     """The department's rewards: rewards.py's (unless `own` is False: training on prompts without task fields),
-    then its house style's (style/rewards.py) when `style` sets rules. The first is the held-out metric: the
+    then its house style's (style/rewards.py, with `style_quality` when given the router's `embed`) when `style`
+    sets rules. The first is the held-out metric: the
     department's own (what calibration calls right), or `style_compliance` for house rules alone."""
     from chief_of_staff.style.rewards import style_rewards  # imports this module: load it only when asked
 
-    from_style = style_rewards(style) if style is not None else []
+    from_style = style_rewards(style, embed) if style is not None else []
     path = folder / REWARDS_FILE
     if not own or not path.is_file():
         if from_style:
@@ -52,12 +54,12 @@ def load_rewards(folder: Path, department: str, style: Any = None, own: bool = T
     return [never_raising(f) for f in [*rewards, *from_style]]
 
 
-def training_rewards(department: Department) -> list[RewardFunction]:
+def training_rewards(department: Department, embed: Any = None) -> list[RewardFunction]:
     """The rewards `cos adapters train` uses for the department's training prompts (training/tasks.py)."""
     from chief_of_staff.training.tasks import task_sources
 
     return load_rewards(department.folder, department.name, department.manifest.style,
-                        own="tasks.jsonl" in task_sources(department))
+                        own="tasks.jsonl" in task_sources(department), embed=embed)
 
 
 def never_raising(reward: RewardFunction) -> RewardFunction:

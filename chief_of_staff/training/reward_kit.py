@@ -32,9 +32,12 @@ def words(text: str) -> list[str]:
 
 
 def has_word(text: str, phrase: str) -> bool:
-    """Whether `phrase` appears as whole words, ignoring case: 'deal' is not in 'deals'."""
-    pattern = r"(?<![A-Za-z0-9])" + re.escape(phrase.strip()) + r"(?![A-Za-z0-9])"
-    return re.search(pattern, text, re.IGNORECASE) is not None
+    """Whether `phrase` appears as whole words, ignoring case: 'deal' is not in 'deals'. Only a letter or digit
+    at the phrase's edge needs a word boundary there: '$' is in '$85', '=' in 'x=2'."""
+    phrase = phrase.strip()
+    before = r"(?<![A-Za-z0-9])" if phrase[:1].isalnum() else ""
+    after = r"(?![A-Za-z0-9])" if phrase[-1:].isalnum() else ""
+    return re.search(before + re.escape(phrase) + after, text, re.IGNORECASE) is not None
 
 
 def first_word(text: str) -> str:

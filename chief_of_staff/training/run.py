@@ -47,11 +47,14 @@ class TrainRequest:
 
 def default_weights(rewards: list[RewardFunction]) -> list[float] | None:
     """Every reward counts once: `style_compliance` (the share of rules followed) is logged and is the metric,
-    but weighs 0 in training next to the per-rule rewards that already count each rule."""
+    but weighs 0 next to the per-rule rewards that already count each rule; `style_quality` (the guard) weighs as
+    much as all the rules together, so no mix of rules pays for an answer that stops doing the task."""
     names = [reward.__name__ for reward in rewards]
     if "style_compliance" not in names or len([n for n in names if n.startswith("style_")]) < 2:
         return None
-    return [0.0 if name == "style_compliance" else 1.0 for name in names]
+    rules = len([n for n in names if n.startswith("style_") and n not in ("style_compliance", "style_quality")])
+    return [0.0 if name == "style_compliance" else float(rules) if name == "style_quality" else 1.0
+            for name in names]
 
 
 def arms_report(model, tokenizer, bank: AdapterBank, department: Department, tasks: TaskSet, adapter, embed,
@@ -100,7 +103,7 @@ def train_department(
     four arms on the held-out tasks too (style/arms.py)."""
     run_started = time.perf_counter()
     policy = department.manifest.training
-    rewards = training_rewards(department)
+    rewards = training_rewards(department, embed)
     if policy.reward_weights is not None and len(policy.reward_weights) != len(rewards):
         raise ChiefOfStaffError(
             f"{department.name}: [training] reward_weights has {len(policy.reward_weights)} weights but the "

@@ -35,6 +35,28 @@ def test_on_topic_is_the_cosine_of_task_and_answer():
     assert on_topic(embed, ["tulips for mum", "tulips"], ["tulips today", "invoice due"]) == [1.0, 0.0]
 
 
+def test_training_pays_for_quality_so_gibberish_cannot_buy_the_word_limit():
+    """The first trained security adapter kept to 30 words by writing one hyphenated "word" of gibberish; word
+    limits count joined words one by one, and `style_quality` (the guard as a reward) pays nothing for it."""
+    from chief_of_staff.style.checks import compliance
+    from chief_of_staff.style.rewards import style_rewards
+    from chief_of_staff.training.run import default_weights
+
+    def embed(texts):
+        return np.array([[1.0, 0.0] if "tulip" in t else [0.0, 1.0] for t in texts])
+
+    style = HouseStyle(max_words=5, never_use=["deal"])
+    rewards = style_rewards(style, embed)
+    assert [r.__name__ for r in rewards] == ["style_compliance", "style_max_words", "style_never_use",
+                                             "style_quality"]
+    assert default_weights(rewards) == [0.0, 1.0, 1.0, 2.0]  # the guard weighs as much as all the rules
+    gibberish = "The-Dun-A-Sharp-Prolific-Animatum-Breath"
+    assert not compliance(style, gibberish)["max_words"]
+    prompts = [[{"role": "user", "content": "tulips for mum"}]] * 3
+    answers = ["Fresh tulips in today", gibberish, "tulips tulips tulips tulips tulips tulips"]
+    assert rewards[-1](answers, prompts=prompts) == [1.0, 0.0, 0.0]  # on-topic; off-topic; repeats itself
+
+
 def test_higher_compliance_while_failing_the_guard_is_reward_hacking():
     base = GuardedScore(compliance=0.4, per_rule={}, guard_pass=0.9, topical=(0.5, 0.6, 0.4, 0.5), failures={})
     honest = GuardedScore(compliance=0.7, per_rule={}, guard_pass=0.9, topical=(0.52, 0.55, 0.42, 0.47), failures={})

@@ -30,6 +30,7 @@ runner = CliRunner()
     ({"max_words": 5}, "Tulips are here, come in!", "Tulips are here, come in today!"),
     ({"min_words": 3}, "Book it now", "Book it"),
     ({"must_include": ["deal", "Friday"]}, "Our Friday deal is back", "Our Friday deals are back"),
+    ({"must_include": ["$", "="]}, "Price = $85.00", "Price: 85 dollars"),  # a symbol needs no word boundary
     ({"never_use": ["cheap"]}, "Great value flowers", "Cheap flowers!"),
     ({"max_exclamations": 1}, "Open today!", "Open today!!"),
     ({"spelling": "en-GB"}, "Our favourite colour is green", "Our favorite color is green"),
