@@ -53,6 +53,9 @@ def load_training_base(settings: Settings):
     return model, tokenizer, source, bank
 
 
+SOURCE_NAMES = {"tasks.jsonl": "{dept.folder.name}/tasks.jsonl", "examples": "{dept.name}'s routing examples"}
+
+
 @adapters_app.command("train", help="Train a department's adapter with GRPO on its task set.")
 @user_errors
 def train(
@@ -91,7 +94,7 @@ def train(
         past = history_tasks(settings, department, list(registry.departments))
         tasks.train += past
         out.print(f"{len(past)} tasks from your past threads added to {len(tasks.train) - len(past)} from "
-                  f"{' and '.join(task_sources(dept))}")
+                  f"{' and '.join(SOURCE_NAMES[s].format(dept=dept) for s in task_sources(dept))}")
     folder = (out_dir / department) if out_dir else store_for(settings).folder(department)
     with loading("Loading the base model"):
         model, tokenizer, source, bank = load_training_base(settings)

@@ -55,6 +55,9 @@ def test_training_pays_for_quality_so_gibberish_cannot_buy_the_word_limit():
     prompts = [[{"role": "user", "content": "tulips for mum"}]] * 3
     answers = ["Fresh tulips in today", gibberish, "tulips tulips tulips tulips tulips tulips"]
     assert rewards[-1](answers, prompts=prompts) == [1.0, 0.0, 0.0]  # on-topic; off-topic; repeats itself
+    never_use = rewards[2]
+    assert never_use(answers) == [1.0, 1.0, 1.0]  # followed, by all three
+    assert never_use(answers, prompts=prompts) == [1.0, 0.0, 0.0]  # but paid only for an answer that does the task
 
 
 def test_higher_compliance_while_failing_the_guard_is_reward_hacking():
