@@ -82,6 +82,28 @@ def test_departments_and_costs_pages_render(served, page: Page):
     screenshot(page, "costs")
 
 
+def test_the_departments_page_shows_a_house_style_adapters_four_arms(tmp_path, tiny_settings, page: Page):
+    import json
+
+    from typer.testing import CliRunner
+
+    from chief_of_staff.cli import app
+    from tests.unit.training.conftest import write_toy_department
+
+    manifest = write_toy_department(tmp_path) / "department.toml"
+    manifest.write_text(manifest.read_text().replace("[training]", '[style]\nsign_off = "#toy"\n\n[training]'))
+    assert CliRunner().invoke(app, ["adapters", "train", "toy", "--steps", "1"]).exit_code == 0
+    [row] = [r for r in json.loads(CliRunner().invoke(app, ["adapters", "list", "--json"]).stdout)
+             if r["department"] == "toy"]
+    with serving(tiny_settings) as served:
+        page.goto(f"{served.url}/departments")
+        arms = page.get_by_test_id("arm")
+        expect(arms).to_have_count(4)
+        expect(arms.nth(0)).to_contain_text(f"base {row['arms']['base']['compliance']:.0%}")
+        expect(arms.nth(2)).to_contain_text(row["arms"]["adapter"]["verdict"])
+        screenshot(page, "departments-arms")
+
+
 def test_stop_keeps_the_partial_answer_and_the_thread_goes_on(served, page: Page):
     page.goto(f"{served.url}/chat")
     page.fill("#message", TASK)
