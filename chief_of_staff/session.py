@@ -35,5 +35,5 @@ def open_session(settings: Settings, department: str | None = None, critical: bo
         registry.require(department)  # fail before the slow model load
     context = load_context(settings, registry, parallel, forced_department=department, critical=critical,
                            private=private)
-    with open_checkpointer(settings.threads_db) as checkpointer:
+    with open_checkpointer(settings.threads_store) as checkpointer:
         yield Session(settings, registry, context, build_graph(checkpointer, registry.departments))

@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +20,7 @@ from pydantic_settings import (
 )
 
 from chief_of_staff.errors import ConfigError
+from chief_of_staff.postgres import SCHEMES, PostgresSchema
 
 APP_NAME = "chief-of-staff"
 
@@ -109,6 +110,10 @@ class Settings(BaseSettings):
         default_factory=lambda: Path(platformdirs.user_data_dir(APP_NAME)),
         description="Conversation threads (SQLite) live here.",
     )
+    database_url: str = Field(
+        "", description="postgresql://user:password@host:port/database (COS_DATABASE_URL): threads and scorecards "
+        "in PostgreSQL, shared by several `cos serve` processes; empty: SQLite files in the data dir."
+    )
     cache_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)),
         description="The converted model cache (safetensors) lives here.",
@@ -138,6 +143,13 @@ class Settings(BaseSettings):
     cors_origins: list[str] = Field(
         default_factory=list, description="Browser origins allowed to call `cos serve` (CORS); empty: no CORS."
     )
+
+    @field_validator("database_url")
+    @classmethod
+    def _postgres_url(cls, url: str) -> str:
+        if url and not url.startswith(SCHEMES):
+            raise ValueError("must start with postgresql:// (only PostgreSQL is supported besides the SQLite default)")
+        return url
 
     @classmethod
     def settings_customise_sources(
@@ -171,6 +183,11 @@ class Settings(BaseSettings):
     @property
     def threads_db(self) -> Path:
         return self.data_dir / "threads.sqlite"
+
+    @property
+    def threads_store(self) -> Path | PostgresSchema:
+        """Where conversation threads live: PostgreSQL with a database URL, else the SQLite file."""
+        return PostgresSchema(self.database_url, "cos_threads") if self.database_url else self.threads_db
 
     @property
     def ledger_db(self) -> Path:

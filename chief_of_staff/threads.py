@@ -1,4 +1,5 @@
-"""Conversation threads on disk: a LangGraph SqliteSaver in the user's data directory (WAL mode)."""
+"""Conversation threads: a LangGraph SqliteSaver in the user's data directory (WAL mode), or PostgresSaver when
+COS_DATABASE_URL names a PostgreSQL database (postgres.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
+
+from chief_of_staff.postgres import PostgresSchema, postgres_checkpointer
 
 LAST_THREAD_FILE = "last_thread"
 
@@ -20,10 +24,15 @@ def new_thread_id() -> str:
 
 
 @contextmanager
-def open_checkpointer(db_path: Path) -> Iterator[SqliteSaver]:
-    """A SqliteSaver on `db_path`, safe for several processes (WAL, busy timeout)."""
-    db_path.parent.mkdir(parents=True, exist_ok=True)
-    conn = sqlite3.connect(db_path, check_same_thread=False, timeout=30)
+def open_checkpointer(where: Path | PostgresSchema) -> Iterator[BaseCheckpointSaver]:
+    """A checkpointer on `where`: a SqliteSaver on a file, safe for several processes (WAL, busy timeout), or a
+    PostgresSaver on a schema of a PostgreSQL database."""
+    if isinstance(where, PostgresSchema):
+        with postgres_checkpointer(where) as saver:
+            yield saver
+        return
+    where.parent.mkdir(parents=True, exist_ok=True)
+    conn = sqlite3.connect(where, check_same_thread=False, timeout=30)
     conn.execute("PRAGMA journal_mode=WAL")
     try:
         saver = SqliteSaver(conn)

@@ -2,8 +2,8 @@
 # Sets up everything on a fresh machine: .venv, CPU PyTorch, the project (with llama.cpp), the embedded models.
 #   bash scripts/setup.sh          what `cos chat` needs
 #   bash scripts/setup.sh --test   plus the test tools, the example third-party department, Debian's chromium
-#                                  (browser tests; with sudo unless root; COS_CHROMIUM=/path skips it) and
-#                                  graphviz (`cos graph --png`)
+#                                  (browser tests; with sudo unless root; COS_CHROMIUM=/path skips it),
+#                                  graphviz (`cos graph --png`) and postgresql (the PostgreSQL tests)
 # COS_SKIP_RECOMMENDED=1: do not install the 1.1 GB recommended model (chat then answers on the tiny one).
 # COS_TORCH_INDEX: a PyTorch wheel index to install torch from (e.g. the CPU-only index on a Linux laptop,
 # where PyPI's default torch is a multi-GB CUDA build).
@@ -60,6 +60,19 @@ if [ "${1:-}" = "--test" ] && ! command -v dot >/dev/null && command -v apt-get 
   [ "$(id -u)" -eq 0 ] || SUDO=(sudo -n)
   "${SUDO[@]}" apt-get install -y -qq graphviz >/dev/null \
     || { "${SUDO[@]}" apt-get update -qq && "${SUDO[@]}" apt-get install -y -qq graphviz >/dev/null; }
+fi
+
+if [ "${1:-}" = "--test" ] && ! command -v initdb >/dev/null && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1
+then
+  step "installing Debian's postgresql for the PostgreSQL tests (each test run starts its own in a temporary folder)"
+  command -v apt-get >/dev/null || {
+    echo "error: no apt-get here: install PostgreSQL's server binaries (initdb, pg_ctl) and put them on PATH" >&2
+    exit 1
+  }
+  SUDO=()
+  [ "$(id -u)" -eq 0 ] || SUDO=(sudo -n)
+  "${SUDO[@]}" apt-get install -y -qq postgresql >/dev/null \
+    || { "${SUDO[@]}" apt-get update -qq && "${SUDO[@]}" apt-get install -y -qq postgresql >/dev/null; }
 fi
 
 step "installing the embedded models (no dependencies: they are data)"

@@ -141,3 +141,25 @@ def store_adapter(make_adapter, isolated_config: Path):
         return path
 
     return store
+
+
+@pytest.fixture(scope="session")
+def postgres_cluster():
+    """A real PostgreSQL for the session (tests/postgres_server.py); its URL."""
+    from tests.postgres_server import running_postgres
+
+    with running_postgres() as url:
+        yield url
+
+
+@pytest.fixture()
+def postgres_url(postgres_cluster: str) -> str:
+    """A fresh database on the session's PostgreSQL for each test; its URL."""
+    import uuid
+
+    import psycopg
+
+    name = "test_" + uuid.uuid4().hex[:12]
+    with psycopg.connect(postgres_cluster, autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    return postgres_cluster.rsplit("/", 1)[0] + "/" + name

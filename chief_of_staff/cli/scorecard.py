@@ -35,7 +35,7 @@ from chief_of_staff.scorecard.session import (
     latest_unfinished_thread,
     new_scorecard_thread_id,
     score_answers,
-    scorecard_db,
+    scorecard_store,
 )
 from chief_of_staff.settings import Settings, load_settings
 from chief_of_staff.threads import open_checkpointer
@@ -97,7 +97,7 @@ def choose_thread(graph, context: ScorecardContext, new: bool, thread: str | Non
 def interview(settings: Settings, context: ScorecardContext, new: bool, thread: str | None,
               console: Console) -> ScorecardResult:
     """Ask every unanswered question of a thread; each answer is saved at once, so Ctrl-C loses nothing."""
-    with open_checkpointer(scorecard_db(settings)) as checkpointer:
+    with open_checkpointer(scorecard_store(settings)) as checkpointer:
         graph = build_scorecard_graph(checkpointer)
         thread_id = None
         try:

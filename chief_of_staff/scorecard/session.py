@@ -15,6 +15,7 @@ from typing import Any
 from langchain_core.runnables import RunnableConfig
 from langgraph.types import Command
 
+from chief_of_staff.postgres import PostgresSchema
 from chief_of_staff.scorecard.context import ScorecardContext
 from chief_of_staff.scorecard.errors import ScorecardError
 from chief_of_staff.scorecard.flow import QuestionPrompt, build_scorecard_graph
@@ -35,7 +36,10 @@ class Step:
     result: ScorecardResult | None  # the results, once the last question is answered
 
 
-def scorecard_db(settings: Settings) -> Path:
+def scorecard_store(settings: Settings) -> Path | PostgresSchema:
+    """Where scorecards live: their own schema of the PostgreSQL database, with one, else their SQLite file."""
+    if settings.database_url:
+        return PostgresSchema(settings.database_url, "cos_scorecards")
     return settings.data_dir / SCORECARD_DB
 
 

@@ -31,7 +31,7 @@ from chief_of_staff.scorecard.session import (
     answer_question,
     current_step,
     new_scorecard_thread_id,
-    scorecard_db,
+    scorecard_store,
 )
 from chief_of_staff.server.bodies import form_fields
 from chief_of_staff.server.templating import render
@@ -81,7 +81,7 @@ class Scorecards:
 
 @contextmanager
 def open_scorecards(settings: Settings) -> Iterator[Scorecards]:
-    with open_checkpointer(scorecard_db(settings)) as checkpointer:
+    with open_checkpointer(scorecard_store(settings)) as checkpointer:
         yield Scorecards(build_scorecard_graph(checkpointer), load_scorecard_context(settings), threading.Lock())
 
 

@@ -7,6 +7,7 @@ thread store; training runs on this machine, so they never leave it. Never used 
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 from chief_of_staff.settings import Settings
@@ -16,14 +17,15 @@ MAX_THREADS = 500  # the most recent threads read
 
 def history_tasks(settings: Settings, department: str, departments: list[str]) -> list[dict[str, Any]]:
     """Distinct past tasks the department answered, most recent threads first."""
-    if not settings.threads_db.is_file():
+    store = settings.threads_store
+    if isinstance(store, Path) and not store.is_file():
         return []
     from chief_of_staff.graph import build_graph
     from chief_of_staff.threads import open_checkpointer, recent_thread_ids, thread_messages
 
     tasks: list[dict[str, Any]] = []
     seen: set[str] = set()
-    with open_checkpointer(settings.threads_db) as checkpointer:
+    with open_checkpointer(store) as checkpointer:
         graph = build_graph(checkpointer, departments=departments)
         for thread_id in recent_thread_ids(checkpointer, MAX_THREADS):
             messages = thread_messages(graph, thread_id)

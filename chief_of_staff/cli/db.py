@@ -1,0 +1,76 @@
+"""`cos db check|migrate|copy`: where threads and scorecards live (SQLite files, or PostgreSQL with
+COS_DATABASE_URL), setting up PostgreSQL's schemas, and moving a laptop's SQLite threads into PostgreSQL."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from chief_of_staff.cli.common import out, user_errors
+from chief_of_staff.errors import ChiefOfStaffError
+from chief_of_staff.postgres import SCHEMES, PostgresSchema
+from chief_of_staff.scorecard.session import scorecard_store
+from chief_of_staff.settings import Settings, load_settings
+
+db_app = typer.Typer(no_args_is_help=True)
+
+
+def _stores(settings: Settings) -> dict[str, Path | PostgresSchema]:
+    return {"threads": settings.threads_store, "scorecards": scorecard_store(settings)}
+
+
+def _describe(where: Path | PostgresSchema) -> str:
+    return f"PostgreSQL {where.describe()}" if isinstance(where, PostgresSchema) else f"SQLite {where}"
+
+
+@db_app.command("check", help="Open each store (threads, scorecards) and say where it is and how many threads.")
+@user_errors
+def check(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
+    from chief_of_staff.threads import open_checkpointer, recent_thread_ids
+
+    rows = []
+    for name, where in _stores(load_settings()).items():
+        if isinstance(where, Path) and not where.is_file():
+            rows.append({"store": name, "where": _describe(where), "threads": 0})
+            continue
+        with open_checkpointer(where) as saver:
+            rows.append({"store": name, "where": _describe(where), "threads": len(recent_thread_ids(saver, 10**6))})
+    if json_output:
+        print(json.dumps(rows))
+        return
+    for row in rows:
+        out.print(f"{row['store']:<10} {row['threads']:>5} threads  {row['where']}")
+
+
+@db_app.command("migrate", help="Create or upgrade the stores' tables (PostgreSQL: its schemas too). Safe to rerun.")
+@user_errors
+def migrate() -> None:
+    from chief_of_staff.threads import open_checkpointer
+
+    for name, where in _stores(load_settings()).items():
+        with open_checkpointer(where):  # the savers' setup() applies their versioned migrations
+            out.print(f"{name}: up to date ({_describe(where)})")
+
+
+@db_app.command("copy", help="Copy this machine's SQLite threads and scorecards into PostgreSQL.")
+@user_errors
+def copy(to: Annotated[str, typer.Option("--to", help="postgresql://user:password@host:port/database")]) -> None:
+    from chief_of_staff.checkpoint_copy import copy_checkpoints
+    from chief_of_staff.threads import open_checkpointer
+
+    if not to.startswith(SCHEMES):
+        raise ChiefOfStaffError(f"--to must be a postgresql:// URL, not {to.split('://')[0]}://…")
+    settings = load_settings()
+    local = settings.model_copy(update={"database_url": ""})
+    target = settings.model_copy(update={"database_url": to})
+    for (name, source), destination in zip(_stores(local).items(), _stores(target).values()):
+        if not source.is_file():
+            out.print(f"{name}: nothing to copy ({source} does not exist)")
+            continue
+        with open_checkpointer(source) as reading, open_checkpointer(destination) as writing:
+            copied = copy_checkpoints(reading, writing)
+        out.print(f"{name}: copied {copied.threads} threads ({copied.checkpoints} checkpoints, {copied.writes} "
+                  f"pending writes) to {_describe(destination)}")

@@ -1,0 +1,63 @@
+"""PostgreSQL for threads and scorecards, when `COS_DATABASE_URL=postgresql://…` is set: LangGraph's PostgresSaver
+on a psycopg 3 connection pool, each store in its own schema (`cos_threads`, `cos_scorecards`), so that several
+`cos serve` processes share them. Without the URL, SQLite files in the data directory stay the default.
+
+PostgresSaver creates its tables and applies its own versioned migrations (its `checkpoint_migrations` table) when
+a store is opened; the schema is created first if it is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit
+
+from chief_of_staff.errors import ChiefOfStaffError
+
+SCHEMES = ("postgresql://", "postgres://")
+POOL_SIZE = 4  # connections per process: `cos serve` answers turns on a few threads at once
+
+
+@dataclass(frozen=True)
+class PostgresSchema:
+    """One store (threads or scorecards) in a PostgreSQL database."""
+
+    url: str
+    schema: str
+
+    def describe(self) -> str:
+        """Where it is, without the password: 'cos@db.local:5432/chief schema cos_threads'."""
+        parts = urlsplit(self.url)
+        user = f"{parts.username}@" if parts.username else ""
+        port = f":{parts.port}" if parts.port else ""
+        return f"{user}{parts.hostname or 'localhost'}{port}{parts.path} schema {self.schema}"
+
+
+@contextmanager
+def postgres_checkpointer(where: PostgresSchema) -> Iterator[Any]:
+    """A PostgresSaver on `where`, set up (tables and migrations) before it is yielded."""
+    try:
+        import psycopg
+        from langgraph.checkpoint.postgres import PostgresSaver
+        from psycopg.rows import dict_row
+        from psycopg_pool import ConnectionPool
+    except ImportError as exc:
+        raise ChiefOfStaffError(f"COS_DATABASE_URL needs PostgreSQL support ({exc.name} is missing): "
+                                "pip install 'chief-of-staff[postgres]'") from None
+    try:
+        with psycopg.connect(where.url, autocommit=True, connect_timeout=10) as conn:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{where.schema}"')
+        pool = ConnectionPool(where.url, min_size=1, max_size=POOL_SIZE, open=True, timeout=30, kwargs={
+            "autocommit": True, "prepare_threshold": 0, "row_factory": dict_row,
+            "options": f"-c search_path={where.schema}"})
+    except psycopg.Error as exc:
+        raise ChiefOfStaffError(f"cannot open PostgreSQL at {where.describe()}: "
+                                f"{str(exc).strip().splitlines()[0]} (check COS_DATABASE_URL)") from None
+    try:
+        saver = PostgresSaver(pool)
+        saver.setup()
+        yield saver
+    finally:
+        pool.close()

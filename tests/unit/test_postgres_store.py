@@ -1,0 +1,103 @@
+"""Threads and scorecards in PostgreSQL (COS_DATABASE_URL, a real server from tests/postgres_server.py): two
+`cos serve` replicas that share nothing but the database continue each other's threads and scorecards."""
+
+import json
+import re
+
+import httpx
+import pytest
+from typer.testing import CliRunner
+
+from chief_of_staff.cli import app
+from chief_of_staff.scorecard.questions import QUESTIONS
+from tests.unit.server.conftest import serving
+from tests.unit.server.test_server_pages import HTML, TASK, answer, chat
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture()
+def replicas(tiny_settings, postgres_url, tmp_path):
+    """Settings for replica A and replica B: one database, each its own data directory."""
+    shared = tiny_settings.model_copy(update={"database_url": postgres_url})
+    return tuple(shared.model_copy(update={"data_dir": tmp_path / name}) for name in ("a", "b"))
+
+
+def test_a_thread_started_on_one_replica_continues_on_another_with_its_traces(replicas, tmp_path):
+    with serving(replicas[0]) as a, serving(replicas[1]) as b:
+        thread_id = chat(a.url, message=TASK, department="security")[0]["thread_id"]
+        second = chat(b.url, message="Write a tweet about our spring sale", thread_id=thread_id,
+                      department="content")
+        assert second[0]["thread_id"] == thread_id
+        assert second[-1]["trace"]["tokens_in"] > 0
+        page = httpx.get(f"{a.url}/chat/{thread_id}", headers=HTML).text  # back on A: both answers
+    assert re.findall(r'data-testid="department">(\w+)<', page) == ["security", "content"]
+    assert TASK in page and "spring sale" in page
+    assert not list(tmp_path.rglob("threads.sqlite")), "nothing was written to SQLite"
+
+
+def test_a_scorecard_begun_on_one_replica_resumes_on_another_after_question_four(replicas):
+    with serving(replicas[0]) as a, serving(replicas[1]) as b:
+        with httpx.Client(base_url=a.url, headers=HTML, follow_redirects=True) as on_a:
+            thread = on_a.post("/scorecard").url.path.rsplit("/", 1)[1]
+            for question in QUESTIONS[:4]:
+                answer(on_a, thread, question.choices[1].id)
+        with httpx.Client(base_url=b.url, headers=HTML, follow_redirects=True) as on_b:
+            assert "question 5 of 7" in on_b.get(f"/scorecard/{thread}").text
+            for question in QUESTIONS[4:]:
+                page = answer(on_b, thread, question.choices[1].id)
+    assert "/100" in page.text
+
+
+def test_cos_ask_keeps_its_threads_in_postgres(postgres_url, monkeypatch, isolated_config):
+    import psycopg
+
+    monkeypatch.setenv("COS_DATABASE_URL", postgres_url)
+    runner = CliRunner()
+    for task in ("Plan the office move", "What comes first?"):
+        assert runner.invoke(app, ["ask", "--thread", "move", "--offline", task]).exit_code == 0
+    with psycopg.connect(postgres_url) as conn:
+        threads = conn.execute("SELECT DISTINCT thread_id FROM cos_threads.checkpoints").fetchall()
+        versions = conn.execute("SELECT count(*) FROM cos_threads.checkpoint_migrations").fetchone()[0]
+    assert threads == [("move",)] and versions > 0  # the schema is created and migrated by the program
+    assert not (isolated_config / "data" / "threads.sqlite").exists()
+
+
+def test_a_bad_or_unreachable_database_is_a_clear_error_without_the_password(monkeypatch):
+    runner = CliRunner()
+    monkeypatch.setenv("COS_DATABASE_URL", "mysql://cos@127.0.0.1/chief")
+    wrong = runner.invoke(app, ["ask", "--offline", "hello"])
+    assert wrong.exit_code == 2 and "database_url" in wrong.output and "postgresql://" in wrong.output
+    monkeypatch.setenv("COS_DATABASE_URL", "postgresql://cos:s3cret@127.0.0.1:1/chief")
+    down = runner.invoke(app, ["ask", "--offline", "hello"])
+    assert down.exit_code == 2 and "cannot open PostgreSQL at cos@127.0.0.1:1/chief" in down.output
+    assert "s3cret" not in down.output
+
+
+def test_cos_db_copy_moves_threads_and_a_paused_scorecard_into_postgres_losing_nothing(tiny_settings, postgres_url,
+                                                                                      monkeypatch):
+    with serving(tiny_settings) as laptop:  # SQLite, the default
+        thread_id = chat(laptop.url, message=TASK, department="security")[0]["thread_id"]
+        chat(laptop.url, message="And what do I tell the team?", thread_id=thread_id)
+        with httpx.Client(base_url=laptop.url, headers=HTML, follow_redirects=True) as client:
+            scorecard = client.post("/scorecard").url.path.rsplit("/", 1)[1]
+            for question in QUESTIONS[:4]:
+                answer(client, scorecard, question.choices[1].id)
+    runner = CliRunner()
+    copied = runner.invoke(app, ["db", "copy", "--to", postgres_url])
+    assert copied.exit_code == 0, copied.output
+    assert "threads: copied 1 threads" in copied.output and "scorecards: copied 1 threads" in copied.output
+    monkeypatch.setenv("COS_DATABASE_URL", postgres_url)
+    assert runner.invoke(app, ["db", "migrate"]).exit_code == 0  # rerunning the setup changes nothing
+    stores = json.loads(runner.invoke(app, ["db", "check", "--json"]).stdout)
+    assert [(s["store"], s["threads"]) for s in stores] == [("threads", 1), ("scorecards", 1)]
+    assert all(s["where"].startswith("PostgreSQL cos@127.0.0.1:") for s in stores)
+    with serving(tiny_settings.model_copy(update={"database_url": postgres_url})) as server:
+        page = httpx.get(f"{server.url}/chat/{thread_id}", headers=HTML).text
+        assert TASK in page and "what do I tell the team" in page and page.count('data-testid="department"') == 2
+        assert "question 5 of 7" in httpx.get(f"{server.url}/scorecard/{scorecard}", headers=HTML).text
+
+
+def test_cos_db_copy_needs_a_postgresql_url():
+    result = CliRunner().invoke(app, ["db", "copy", "--to", "sqlite:///elsewhere.db"])
+    assert result.exit_code == 2 and "--to must be a postgresql:// URL" in result.output
