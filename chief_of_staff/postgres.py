@@ -1,6 +1,7 @@
-"""PostgreSQL for threads and scorecards, when `COS_DATABASE_URL=postgresql://…` is set: LangGraph's PostgresSaver
-on a psycopg 3 connection pool, each store in its own schema (`cos_threads`, `cos_scorecards`), so that several
-`cos serve` processes share them. Without the URL, SQLite files in the data directory stay the default.
+"""PostgreSQL for threads, scorecards and the spend ledger, when `COS_DATABASE_URL=postgresql://…` is set:
+LangGraph's PostgresSaver on a psycopg 3 connection pool for threads and scorecards, plain psycopg for the ledger
+(escalation/ledger.py), each store in its own schema (`cos_threads`, `cos_scorecards`, `cos_ledger`), so that
+several `cos serve` processes share them. Without the URL, SQLite files in the data directory stay the default.
 
 PostgresSaver creates its tables and applies its own versioned migrations (its `checkpoint_migrations` table) when
 a store is opened; the schema is created first if it is missing.
@@ -35,11 +36,44 @@ class PostgresSchema:
         return f"{user}{parts.hostname or 'localhost'}{port}{parts.path} schema {self.schema}"
 
 
+def _psycopg():
+    try:
+        import psycopg
+    except ImportError as exc:
+        raise ChiefOfStaffError(f"COS_DATABASE_URL needs PostgreSQL support ({exc.name} is missing): "
+                                "pip install 'chief-of-staff[postgres]'") from None
+    return psycopg
+
+
+def _unreachable(where: PostgresSchema, exc: Exception) -> ChiefOfStaffError:
+    return ChiefOfStaffError(f"cannot open PostgreSQL at {where.describe()}: "
+                             f"{str(exc).strip().splitlines()[0]} (check COS_DATABASE_URL)")
+
+
+def _create_schema(psycopg: Any, where: PostgresSchema) -> None:
+    with psycopg.connect(where.url, autocommit=True, connect_timeout=10) as conn:
+        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{where.schema}"')
+
+
+@contextmanager
+def postgres_connection(where: PostgresSchema) -> Iterator[Any]:
+    """One autocommit psycopg connection whose search path is `where`'s schema (created if missing)."""
+    psycopg = _psycopg()
+    try:
+        _create_schema(psycopg, where)
+        conn = psycopg.connect(where.url, autocommit=True, connect_timeout=10,
+                               options=f"-c search_path={where.schema}")
+    except psycopg.Error as exc:
+        raise _unreachable(where, exc) from None
+    with conn:
+        yield conn
+
+
 @contextmanager
 def postgres_checkpointer(where: PostgresSchema) -> Iterator[Any]:
     """A PostgresSaver on `where`, set up (tables and migrations) before it is yielded."""
+    psycopg = _psycopg()
     try:
-        import psycopg
         from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
@@ -47,14 +81,12 @@ def postgres_checkpointer(where: PostgresSchema) -> Iterator[Any]:
         raise ChiefOfStaffError(f"COS_DATABASE_URL needs PostgreSQL support ({exc.name} is missing): "
                                 "pip install 'chief-of-staff[postgres]'") from None
     try:
-        with psycopg.connect(where.url, autocommit=True, connect_timeout=10) as conn:
-            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{where.schema}"')
+        _create_schema(psycopg, where)
         pool = ConnectionPool(where.url, min_size=1, max_size=POOL_SIZE, open=True, timeout=30, kwargs={
             "autocommit": True, "prepare_threshold": 0, "row_factory": dict_row,
             "options": f"-c search_path={where.schema}"})
     except psycopg.Error as exc:
-        raise ChiefOfStaffError(f"cannot open PostgreSQL at {where.describe()}: "
-                                f"{str(exc).strip().splitlines()[0]} (check COS_DATABASE_URL)") from None
+        raise _unreachable(where, exc) from None
     try:
         saver = PostgresSaver(pool)
         saver.setup()

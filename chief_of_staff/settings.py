@@ -111,8 +111,9 @@ class Settings(BaseSettings):
         description="Conversation threads (SQLite) live here.",
     )
     database_url: str = Field(
-        "", description="postgresql://user:password@host:port/database (COS_DATABASE_URL): threads and scorecards "
-        "in PostgreSQL, shared by several `cos serve` processes; empty: SQLite files in the data dir."
+        "", description="postgresql://user:password@host:port/database (COS_DATABASE_URL): threads, scorecards "
+        "and the spend ledger in PostgreSQL, shared by several `cos serve` processes; empty: SQLite files in the "
+        "data dir."
     )
     cache_dir: Path = Field(
         default_factory=lambda: Path(platformdirs.user_cache_dir(APP_NAME)),
@@ -192,6 +193,11 @@ class Settings(BaseSettings):
     @property
     def ledger_db(self) -> Path:
         return self.data_dir / "ledger.sqlite"
+
+    @property
+    def ledger_store(self) -> Path | PostgresSchema:
+        """Where the spend ledger lives: PostgreSQL with a database URL (shared by replicas), else SQLite."""
+        return PostgresSchema(self.database_url, "cos_ledger") if self.database_url else self.ledger_db
 
 
 def load_settings(fallback: bool = True, **overrides: object) -> Settings:

@@ -30,7 +30,7 @@ def costs(
     json_output: Annotated[bool, typer.Option("--json", help="Print everything as one JSON object.")] = False,
 ) -> None:
     settings = load_settings()
-    summary = Ledger(settings.ledger_db, settings.budgets).summary(days=days)
+    summary = Ledger(settings.ledger_store, settings.budgets).summary(days=days)
     if json_output:
         print(json.dumps(summary))
         return

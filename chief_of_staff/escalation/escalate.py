@@ -20,7 +20,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from chief_of_staff.errors import CloudError, SensitiveDataBlockedError, TurnCancelled
+from chief_of_staff.errors import ChiefOfStaffError, CloudError, SensitiveDataBlockedError, TurnCancelled
 from chief_of_staff.escalation.calibration import load_calibration
 from chief_of_staff.escalation.confidence import agreement, confidence_from_logprobs
 from chief_of_staff.escalation.criticality import assess_criticality
@@ -97,7 +97,7 @@ def load_escalation(settings: Settings, departments: Sequence[Department] = ()) 
         if calibration is not None:
             thresholds[department.name] = calibration.threshold
     longest_call = dt.timedelta(seconds=client.longest_call_s if client else 0)
-    ledger = Ledger(settings.ledger_db, settings.budgets, stale_after=longest_call + dt.timedelta(minutes=10))
+    ledger = Ledger(settings.ledger_store, settings.budgets, stale_after=longest_call + dt.timedelta(minutes=10))
     return Escalation(settings=settings, prices=load_prices(settings.prices_file), ledger=ledger, client=client,
                       thresholds=thresholds)
 
@@ -214,8 +214,8 @@ def escalate(escalation: Escalation, decision: Decision, department: Department,
             reservation = ledger.reserve(decision.tier, department.name, model, estimate)
         except BudgetExceededError as exc:
             return CloudOutcome(None, note=f"{exc}; {would}")
-        except sqlite3.Error as exc:  # the ledger is unusable: no budget check, so no cloud call
-            log.error("spend ledger %s unusable (%s): not escalating", ledger.path, type(exc).__name__)
+        except (sqlite3.Error, ChiefOfStaffError) as exc:  # the ledger is unusable: no budget check, no cloud call
+            log.error("spend ledger %s unusable (%s): not escalating", ledger.where, type(exc).__name__)
             return CloudOutcome(None, note=f"the spend ledger cannot be written ({exc}); {would}")
 
     def reserve_follow_up(payload_bytes: int) -> None:

@@ -1,8 +1,10 @@
-"""The spend ledger: every answer's cost in SQLite (WAL), and the budget check before every cloud call.
+"""The spend ledger: every answer's cost in SQLite (WAL), or in PostgreSQL with COS_DATABASE_URL (schema
+`cos_ledger`, shared by every `cos serve` replica), and the budget check before every cloud call.
 
 A cloud call first *reserves* its estimated cost, then *settles* with what the API reported (zero when it
 reported nothing): as an answer, or as a failed attempt that cost what was reported but answered nothing. The
-reservation runs inside `BEGIN IMMEDIATE`, which takes SQLite's write lock across processes, so the check
+reservation runs inside `BEGIN IMMEDIATE`, which takes SQLite's write lock across processes (in PostgreSQL, a
+transaction holding one advisory lock, across replicas), so the check
 "committed spend + this estimate <= every cap" and the insert happen as one step: no interleaving of requests,
 threads or processes can overspend. Committed spend counts settled and failed calls at their actual cost, and
 open reservations at their estimate. The estimate is an upper bound (every prompt byte a token at the
@@ -26,6 +28,7 @@ from typing import Any
 
 from chief_of_staff.errors import ChiefOfStaffError
 from chief_of_staff.escalation.policy import Tier
+from chief_of_staff.postgres import PostgresSchema, postgres_connection
 from chief_of_staff.settings import BudgetCaps, Budgets
 
 STALE_RESERVATION = dt.timedelta(minutes=15)  # default; load_escalation derives it from the client's limits
@@ -50,12 +53,20 @@ CREATE TABLE IF NOT EXISTS spend (
 CREATE INDEX IF NOT EXISTS spend_day ON spend (day, tier, department);
 CREATE INDEX IF NOT EXISTS spend_month ON spend (month, tier, department);
 """
+# The same table in PostgreSQL: its REAL is single precision, and ids come from an identity column.
+POSTGRES_SCHEMA = (SCHEMA.replace("id INTEGER PRIMARY KEY", "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
+                   .replace(" REAL ", " DOUBLE PRECISION "))
+LEDGER_LOCK = 0x436F_534C  # the advisory lock every PostgreSQL write transaction takes ("CoSL")
 
 COMMITTED = "CASE WHEN status IN ('reserved', 'expired') THEN estimated_usd ELSE actual_usd END"
 
 
 class BudgetExceededError(ChiefOfStaffError):
     """A cloud call would go over a spend cap."""
+
+
+class LedgerError(ChiefOfStaffError):
+    """A query on the ledger's PostgreSQL database failed (SQLite raises sqlite3.Error)."""
 
 
 @dataclass(frozen=True)
@@ -75,17 +86,42 @@ def _utc(moment: dt.datetime) -> str:
     return moment.astimezone(dt.timezone.utc).isoformat()
 
 
+class _Postgres:
+    """A psycopg connection that reads the ledger's SQL, written with SQLite's `?` placeholders."""
+
+    def __init__(self, conn: Any) -> None:
+        import psycopg
+
+        self.conn, self.errors = conn, psycopg.Error
+
+    def execute(self, sql: str, args: tuple[Any, ...] = ()) -> Any:
+        try:
+            return self.conn.execute(sql.replace("?", "%s"), args)
+        except self.errors as exc:
+            raise LedgerError(f"the spend ledger in PostgreSQL failed: {str(exc).strip().splitlines()[0]}") from None
+
+
 class Ledger:
-    def __init__(self, path: Path, budgets: Budgets, stale_after: dt.timedelta = STALE_RESERVATION) -> None:
-        self.path, self.budgets, self.stale_after = path, budgets, stale_after
-        path.parent.mkdir(parents=True, exist_ok=True)
+    def __init__(self, where: Path | PostgresSchema, budgets: Budgets,
+                 stale_after: dt.timedelta = STALE_RESERVATION) -> None:
+        self.where, self.budgets, self.stale_after = where, budgets, stale_after
+        if isinstance(where, PostgresSchema):
+            with self._write() as db:
+                for statement in filter(str.strip, POSTGRES_SCHEMA.split(";")):
+                    db.execute(statement)
+            return
+        where.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as db:
             db.execute("PRAGMA journal_mode=WAL")
             db.executescript(SCHEMA)
 
     @contextmanager
-    def _connection(self) -> Iterator[sqlite3.Connection]:
-        db = sqlite3.connect(self.path, timeout=30.0, isolation_level=None)  # we run our own transactions
+    def _connection(self) -> Iterator[Any]:
+        if isinstance(self.where, PostgresSchema):
+            with postgres_connection(self.where) as conn:  # unreachable: ChiefOfStaffError, naming the host
+                yield _Postgres(conn)
+            return
+        db = sqlite3.connect(self.where, timeout=30.0, isolation_level=None)  # we run our own transactions
         try:
             db.execute("PRAGMA busy_timeout=30000")
             yield db
@@ -93,8 +129,13 @@ class Ledger:
             db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[sqlite3.Connection]:
+    def _write(self) -> Iterator[Any]:
         with self._connection() as db:
+            if isinstance(db, _Postgres):
+                with db.conn.transaction():
+                    db.execute("SELECT pg_advisory_xact_lock(?)", (LEDGER_LOCK,))
+                    yield db
+                return
             db.execute("BEGIN IMMEDIATE")
             try:
                 yield db
@@ -114,7 +155,7 @@ class Ledger:
                          self.budgets.departments[department]))
         return caps
 
-    def _left(self, db: sqlite3.Connection, tier: Tier, department: str, now: dt.datetime) -> list[tuple[str, float]]:
+    def _left(self, db: Any, tier: Tier, department: str, now: dt.datetime) -> list[tuple[str, float]]:
         """(which cap, dollars left under it) for every cap that applies; smallest first."""
         day, month = now.strftime("%Y-%m-%d"), now.strftime("%Y-%m")
         left = []
@@ -150,13 +191,13 @@ class Ledger:
                         f"{tier.label} call for {department} not made: its estimate ${estimated_usd:.4f} is over "
                         f"the ${left:.4f} left under the {label}"
                     )
-            cursor = db.execute(
+            [reservation_id] = db.execute(
                 "INSERT INTO spend (at, day, month, department, tier, model, status, estimated_usd, "
-                "sonnet_equivalent_usd) VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?, ?)",
+                "sonnet_equivalent_usd) VALUES (?, ?, ?, ?, ?, ?, 'reserved', ?, ?) RETURNING id",
                 (_utc(now), now.strftime("%Y-%m-%d"), now.strftime("%Y-%m"), department, int(tier), model,
                  estimated_usd, sonnet_equivalent_usd),
-            )
-        return Reservation(id=int(cursor.lastrowid), tier=tier, department=department, estimated_usd=estimated_usd)
+            ).fetchone()
+        return Reservation(id=int(reservation_id), tier=tier, department=department, estimated_usd=estimated_usd)
 
     def extend(self, reservation: Reservation, more_usd: float, now: dt.datetime | None = None) -> Reservation:
         """Hold `more_usd` more for the same call (the next request of a tool-use turn), or raise
@@ -207,7 +248,8 @@ class Ledger:
         with self._connection() as db:
             def grouped(column: str) -> list[dict[str, Any]]:
                 rows = db.execute(
-                    f"SELECT {column}, SUM(status = 'settled'), SUM(actual_usd), SUM(sonnet_equivalent_usd) "
+                    f"SELECT {column}, SUM(CASE WHEN status = 'settled' THEN 1 ELSE 0 END), SUM(actual_usd), "
+                    "SUM(sonnet_equivalent_usd) "
                     f"FROM spend WHERE status IN ('settled', 'failed') AND day >= ? GROUP BY {column} "
                     f"ORDER BY {column}", (since,),
                 ).fetchall()

@@ -43,7 +43,7 @@ def departments_page(request: Request) -> HTMLResponse:
 def costs_page(request: Request, days: int = Query(30, ge=1, le=366)) -> HTMLResponse:
     session = request.app.state.shared.session
     escalation = session.context.escalation
-    ledger = escalation.ledger if escalation and escalation.ledger else Ledger(session.settings.ledger_db,
+    ledger = escalation.ledger if escalation and escalation.ledger else Ledger(session.settings.ledger_store,
                                                                                   session.settings.budgets)
     summary = ledger.summary(days=days)
     return render(request, "costs.html", summary=summary, days=days, chart_svg=spend_chart_svg(summary["by_day"]),

@@ -3,6 +3,7 @@
 
 import json
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import httpx
 import pytest
@@ -101,3 +102,54 @@ def test_cos_db_copy_moves_threads_and_a_paused_scorecard_into_postgres_losing_n
 def test_cos_db_copy_needs_a_postgresql_url():
     result = CliRunner().invoke(app, ["db", "copy", "--to", "sqlite:///elsewhere.db"])
     assert result.exit_code == 2 and "--to must be a postgresql:// URL" in result.output
+
+
+def test_fifty_escalations_on_two_replicas_never_go_over_their_shared_cap(tiny_settings, postgres_url, tmp_path,
+                                                                          monkeypatch):
+    """The ledger's reservation is one PostgreSQL transaction under an advisory lock, so a cap holds across
+    replicas; every reservation ends settled or failed, none left open."""
+    import psycopg
+
+    from chief_of_staff.escalation.calibration import Calibration, save_calibration
+    from chief_of_staff.settings import BudgetCaps, Budgets
+    from tests.fakes.anthropic_server import DEFAULT_API_KEY, FakeAnthropicServer
+
+    cap = 0.17  # a 1,000-word answer costs about a cent on Sonnet: the cap allows 10 to 20 of them
+    replicas = []
+    for name in ("a", "b"):  # each its own data dir: only the database is shared
+        for department in ("content", "general"):  # never sure enough to answer locally
+            save_calibration(tmp_path / name, Calibration(
+                department=department, threshold=1.0, target_accuracy=0.9, local_share=0.0, local_accuracy=None,
+                base_accuracy=0.0, auroc=None, n=1))
+        replicas.append(tiny_settings.model_copy(update={
+            "database_url": postgres_url, "data_dir": tmp_path / name,
+            "budgets": Budgets(sonnet=BudgetCaps(daily_usd=cap, monthly_usd=None))}))
+
+    with FakeAnthropicServer(answer=" ".join(["tulips"] * 1000)) as claude:
+        monkeypatch.setenv("ANTHROPIC_API_KEY", DEFAULT_API_KEY)
+        monkeypatch.setenv("ANTHROPIC_BASE_URL", claude.url)
+        monkeypatch.setenv("COS_CLAUDE_MAX_RETRIES", "0")
+        traces = ask_fifty_at_once(*replicas)
+    escalated = [t for t in traces if t["tier"] == 2]
+    with psycopg.connect(postgres_url) as conn:
+        spent, settled = conn.execute("SELECT COALESCE(SUM(actual_usd), 0), COUNT(*) FROM cos_ledger.spend "
+                                      "WHERE tier = 2 AND status = 'settled'").fetchone()
+        open_reservations = conn.execute("SELECT COUNT(*) FROM cos_ledger.spend WHERE status = 'reserved'").fetchone()
+    print(f"{len(escalated)} of 50 escalated, ${spent:.4f} settled under a ${cap} cap")
+    assert 0 < len(escalated) < 50 and settled == len(escalated)
+    assert spent <= cap + 1e-9 and spent == pytest.approx(sum(t["cost_usd"] for t in escalated), abs=1e-4)
+    assert open_reservations == (0,)
+
+
+def ask_fifty_at_once(settings_a, settings_b) -> list[dict]:
+    """50 escalating turns at once, alternating between two replicas; each turn's trace."""
+    with serving(settings_a) as a, serving(settings_b) as b:
+        def ask(number: int) -> dict:
+            body = {"model": "cos-content", "stream": False,
+                    "messages": [{"role": "user", "content": f"Write tweet {number} about our spring sale"}]}
+            response = httpx.post(f"{(a, b)[number % 2].url}/api/chat", json=body, timeout=300)
+            assert response.status_code == 200, response.text
+            return response.json()["cos"]
+
+        with ThreadPoolExecutor(max_workers=50) as pool:
+            return list(pool.map(ask, range(50)))

@@ -51,7 +51,7 @@ def make_context(chat_model, departments, server=None, *, threshold=1.0, budgets
 
 
 def ledger_rows(context: Context) -> list[tuple]:
-    with sqlite3.connect(context.escalation.ledger.path) as db:
+    with sqlite3.connect(context.escalation.ledger.where) as db:
         return db.execute("SELECT tier, status, actual_usd, input_tokens, note FROM spend ORDER BY id").fetchall()
 
 

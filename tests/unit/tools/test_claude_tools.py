@@ -61,7 +61,7 @@ def test_an_escalated_finance_turn_lets_claude_call_the_tool_and_answer_from_its
     claude_calls = [t for t in result.trace["tools"] if t["chosen_by"].startswith("Claude")]
     assert [(t["name"], t["arguments"]) for t in claude_calls] == [PERCENT_CHANGE]
     assert result.trace["escalated_to"] == "claude-sonnet-5-5"
-    with sqlite3.connect(context.escalation.ledger.path) as db:
+    with sqlite3.connect(context.escalation.ledger.where) as db:
         (tokens_in, status), = db.execute("SELECT input_tokens, status FROM spend WHERE tier = 2").fetchall()
     assert status == "settled"
     assert tokens_in == server.usage(first)["input_tokens"] + server.usage(second)["input_tokens"]  # both billed
