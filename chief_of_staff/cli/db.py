@@ -1,5 +1,5 @@
-"""`cos db check|migrate|copy`: where threads and scorecards live (SQLite files, or PostgreSQL with
-COS_DATABASE_URL), setting up PostgreSQL's schemas, and moving a laptop's SQLite threads into PostgreSQL."""
+"""`cos db check|migrate|copy`: where threads, scorecards and the ledger live (SQLite files, or PostgreSQL with
+COS_DATABASE_URL), setting up PostgreSQL's schemas, and moving a laptop's SQLite state into PostgreSQL."""
 
 from __future__ import annotations
 
@@ -48,14 +48,18 @@ def check(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
 @db_app.command("migrate", help="Create or upgrade the stores' tables (PostgreSQL: its schemas too). Safe to rerun.")
 @user_errors
 def migrate() -> None:
+    from chief_of_staff.escalation.ledger import Ledger
     from chief_of_staff.threads import open_checkpointer
 
-    for name, where in _stores(load_settings()).items():
+    settings = load_settings()
+    for name, where in _stores(settings).items():
         with open_checkpointer(where):  # the savers' setup() applies their versioned migrations
             out.print(f"{name}: up to date ({_describe(where)})")
+    Ledger(settings.ledger_store, settings.budgets)  # creates its table if missing
+    out.print(f"ledger: up to date ({_describe(settings.ledger_store)})")
 
 
-@db_app.command("copy", help="Copy this machine's SQLite threads and scorecards into PostgreSQL.")
+@db_app.command("copy", help="Copy this machine's SQLite threads, scorecards and spend ledger into PostgreSQL.")
 @user_errors
 def copy(to: Annotated[str, typer.Option("--to", help="postgresql://user:password@host:port/database")]) -> None:
     from chief_of_staff.checkpoint_copy import copy_checkpoints
@@ -74,3 +78,10 @@ def copy(to: Annotated[str, typer.Option("--to", help="postgresql://user:passwor
             copied = copy_checkpoints(reading, writing)
         out.print(f"{name}: copied {copied.threads} threads ({copied.checkpoints} checkpoints, {copied.writes} "
                   f"pending writes) to {_describe(destination)}")
+    if not local.ledger_db.is_file():
+        out.print(f"ledger: nothing to copy ({local.ledger_db} does not exist)")
+        return
+    from chief_of_staff.escalation.ledger import Ledger
+
+    entries = Ledger(local.ledger_store, settings.budgets).copy_to(Ledger(target.ledger_store, settings.budgets))
+    out.print(f"ledger: copied {entries} entries to {_describe(target.ledger_store)}")

@@ -58,6 +58,8 @@ POSTGRES_SCHEMA = (SCHEMA.replace("id INTEGER PRIMARY KEY", "id BIGINT GENERATED
                    .replace(" REAL ", " DOUBLE PRECISION "))
 LEDGER_LOCK = 0x436F_534C  # the advisory lock every PostgreSQL write transaction takes ("CoSL")
 
+COPIED_COLUMNS = ("at, day, month, department, tier, model, status, estimated_usd, actual_usd, "
+                  "sonnet_equivalent_usd, input_tokens, output_tokens, note")
 COMMITTED = "CASE WHEN status IN ('reserved', 'expired') THEN estimated_usd ELSE actual_usd END"
 
 
@@ -238,6 +240,21 @@ class Ledger:
                 (_utc(now), now.strftime("%Y-%m-%d"), now.strftime("%Y-%m"), department, int(tier), model,
                  sonnet_equivalent_usd, input_tokens, output_tokens, note),
             )
+
+    def copy_to(self, target: Ledger) -> int:
+        """Every entry of this ledger appended to `target` (`cos db copy`); refused when `target` has entries
+        already, so that no spend is ever counted twice. Returns the entries copied."""
+        with self._connection() as db:
+            entries = db.execute(f"SELECT {COPIED_COLUMNS} FROM spend ORDER BY id").fetchall()
+        with target._write() as db:
+            [already] = db.execute("SELECT COUNT(*) FROM spend").fetchone()
+            if already:
+                raise ChiefOfStaffError(f"the ledger at {target.where} already has {already} entries: not copied, "
+                                        "so that no spend counts twice")
+            for entry in entries:
+                db.execute(f"INSERT INTO spend ({COPIED_COLUMNS}) VALUES ({', '.join('?' * len(entry))})",
+                           tuple(entry))
+        return len(entries)
 
     # -- reading ------------------------------------------------------------------------------------------------
 

@@ -85,11 +85,16 @@ def test_cos_db_copy_moves_threads_and_a_paused_scorecard_into_postgres_losing_n
             for question in QUESTIONS[:4]:
                 answer(client, scorecard, question.choices[1].id)
     runner = CliRunner()
+    laptop_costs = json.loads(runner.invoke(app, ["costs", "--json"]).stdout)
     copied = runner.invoke(app, ["db", "copy", "--to", postgres_url])
     assert copied.exit_code == 0, copied.output
     assert "threads: copied 1 threads" in copied.output and "scorecards: copied 1 threads" in copied.output
+    assert "ledger: copied 2 entries" in copied.output  # the two answers, local ones included
+    again = runner.invoke(app, ["db", "copy", "--to", postgres_url])
+    assert again.exit_code == 2 and "already has 2 entries: not copied" in again.output
     monkeypatch.setenv("COS_DATABASE_URL", postgres_url)
     assert runner.invoke(app, ["db", "migrate"]).exit_code == 0  # rerunning the setup changes nothing
+    assert json.loads(runner.invoke(app, ["costs", "--json"]).stdout) == laptop_costs
     stores = json.loads(runner.invoke(app, ["db", "check", "--json"]).stdout)
     assert [(s["store"], s["threads"]) for s in stores] == [("threads", 1), ("scorecards", 1)]
     assert all(s["where"].startswith("PostgreSQL cos@127.0.0.1:") for s in stores)
