@@ -56,11 +56,12 @@ def _create_schema(psycopg: Any, where: PostgresSchema) -> None:
 
 
 @contextmanager
-def postgres_connection(where: PostgresSchema) -> Iterator[Any]:
-    """One autocommit psycopg connection whose search path is `where`'s schema (created if missing)."""
+def postgres_connection(where: PostgresSchema, create_schema: bool = False) -> Iterator[Any]:
+    """One autocommit psycopg connection whose search path is `where`'s schema (created first if asked)."""
     psycopg = _psycopg()
     try:
-        _create_schema(psycopg, where)
+        if create_schema:
+            _create_schema(psycopg, where)
         conn = psycopg.connect(where.url, autocommit=True, connect_timeout=10,
                                options=f"-c search_path={where.schema}")
     except psycopg.Error as exc:

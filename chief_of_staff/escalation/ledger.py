@@ -108,9 +108,10 @@ class Ledger:
                  stale_after: dt.timedelta = STALE_RESERVATION) -> None:
         self.where, self.budgets, self.stale_after = where, budgets, stale_after
         if isinstance(where, PostgresSchema):
-            with self._write() as db:
+            with postgres_connection(where, create_schema=True) as conn, conn.transaction():
+                conn.execute("SELECT pg_advisory_xact_lock(%s)", (LEDGER_LOCK,))
                 for statement in filter(str.strip, POSTGRES_SCHEMA.split(";")):
-                    db.execute(statement)
+                    conn.execute(statement)
             return
         where.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as db:
