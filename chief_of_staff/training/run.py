@@ -107,7 +107,8 @@ def train_department(
     if policy.reward_weights is not None and len(policy.reward_weights) != len(rewards):
         raise ChiefOfStaffError(
             f"{department.name}: [training] reward_weights has {len(policy.reward_weights)} weights but the "
-            f"department has {len(rewards)} reward functions (rewards.py's REWARDS, then [style]'s); give one "
+            f"department has {len(rewards)} reward functions (rewards.py's REWARDS, then [style]'s, then style_quality "
+            "when it trains from the CLI); give one "
             "weight per function"
         )
     train_rows, validation = as_in_chat(department, tasks.train), []
