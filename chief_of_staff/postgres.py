@@ -94,3 +94,25 @@ def postgres_checkpointer(where: PostgresSchema) -> Iterator[Any]:
         yield saver
     finally:
         pool.close()
+
+
+THREAD_LOCKS = 0x436F_5354  # the first key of every thread's advisory lock ("CoST"); the second is its hash
+LOCK_POLL_S = 0.05
+
+
+@contextmanager
+def thread_lock(url: str, thread_id: str, stop: Any) -> Iterator[bool]:
+    """Hold a PostgreSQL session advisory lock for `thread_id` while a turn answers, so that replicas sharing the
+    database take a thread's turns one after another instead of forking it: a second turn waits. Yields False when
+    `stop` (a threading.Event) is set before the lock is held."""
+    where = PostgresSchema(url, "public")
+    with postgres_connection(where) as conn:
+        key = (THREAD_LOCKS, thread_id)
+        while not conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", key).fetchone()[0]:
+            if stop.wait(LOCK_POLL_S):
+                yield False
+                return
+        try:
+            yield not stop.is_set()
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s, hashtext(%s))", key)

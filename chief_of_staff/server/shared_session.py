@@ -56,7 +56,7 @@ class SharedSession:
         self.session = session
         self.parallel = parallel
         self._slots = threading.BoundedSemaphore(parallel)
-        self._threads = ThreadLocks()
+        self._threads = ThreadLocks(session.settings.database_url)
         self._running = 0
         self._idle = threading.Condition()
         self._adapters = AdapterWatch(session)

@@ -1,5 +1,6 @@
-"""Who answers when, in `cos serve`: one lock per thread (a thread's turns keep their order), slots bounding the
-turns that answer at once, and reloading llama.cpp's engine when a department's adapter file changes.
+"""Who answers when, in `cos serve`: one lock per thread (a thread's turns keep their order; with
+COS_DATABASE_URL also across replicas, by a PostgreSQL advisory lock), slots bounding the turns that answer at
+once, and reloading llama.cpp's engine when a department's adapter file changes.
 """
 
 from __future__ import annotations
@@ -16,11 +17,13 @@ log = logging.getLogger(__name__)
 
 
 class ThreadLocks:
-    """One lock per thread id, kept only while some turn holds or waits for it."""
+    """One lock per thread id, kept only while some turn holds or waits for it; with a database URL, held in
+    PostgreSQL too, so that another replica's turn on the same thread waits as well."""
 
-    def __init__(self) -> None:
+    def __init__(self, database_url: str = "") -> None:
         self._guard = threading.Lock()
         self._locks: dict[str, list] = {}  # thread id -> [lock, turns holding or waiting]
+        self.database_url = database_url
 
     @contextmanager
     def holding(self, thread_id: str, stop: threading.Event) -> Iterator[bool]:
@@ -29,7 +32,13 @@ class ThreadLocks:
             entry[1] += 1
         try:
             with acquired(entry[0], stop) as ready:
-                yield ready
+                if not (ready and self.database_url):
+                    yield ready
+                    return
+                from chief_of_staff.postgres import thread_lock
+
+                with thread_lock(self.database_url, thread_id, stop) as everywhere:
+                    yield everywhere
         finally:
             with self._guard:
                 entry[1] -= 1

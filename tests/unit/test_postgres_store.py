@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 
 from chief_of_staff.cli import app
 from chief_of_staff.scorecard.questions import QUESTIONS
-from tests.unit.server.conftest import serving
+from tests.unit.server.conftest import paced_model, serving  # noqa: F401 (paced_model: a fixture)
 from tests.unit.server.test_server_pages import HTML, TASK, answer, chat
 
 pytestmark = pytest.mark.postgres
@@ -158,3 +158,20 @@ def ask_fifty_at_once(settings_a, settings_b) -> list[dict]:
 
         with ThreadPoolExecutor(max_workers=50) as pool:
             return list(pool.map(ask, range(50)))
+
+
+def test_two_replicas_answering_one_thread_at_once_take_turns_instead_of_forking_it(replicas, paced_model):
+    """The second turn waits for the first (a PostgreSQL advisory lock per thread): both answers are kept, in
+    order, on one thread. Without the lock both turns would start from the same state and one would be lost."""
+    slow = [r.model_copy(update={"max_new_tokens": 40}) for r in replicas]
+    with serving(slow[0]) as a, serving(slow[1]) as b:
+        thread_id = chat(a.url, message=TASK)[0]["thread_id"]
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            turns = list(pool.map(lambda args: chat(args[0], message=args[1], thread_id=thread_id),
+                                  [(a.url, "First follow-up question?"), (b.url, "Second follow-up question?")]))
+        assert all(turn[-1]["event"] == "done" for turn in turns)
+        state = a.shared.session.graph.get_state({"configurable": {"thread_id": thread_id}}).values
+    kinds = [m.type for m in state["messages"]]
+    assert kinds == ["human", "ai"] * 3, kinds
+    asked = [m.content for m in state["messages"] if m.type == "human"][1:]
+    assert sorted(asked) == ["First follow-up question?", "Second follow-up question?"]
