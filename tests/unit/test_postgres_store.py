@@ -160,7 +160,8 @@ def ask_fifty_at_once(settings_a, settings_b) -> list[dict]:
             return list(pool.map(ask, range(50)))
 
 
-def test_two_replicas_answering_one_thread_at_once_take_turns_instead_of_forking_it(replicas, paced_model):
+@pytest.mark.usefixtures("paced_model")
+def test_two_replicas_answering_one_thread_at_once_take_turns_instead_of_forking_it(replicas):
     """The second turn waits for the first (a PostgreSQL advisory lock per thread): both answers are kept, in
     order, on one thread. Without the lock both turns would start from the same state and one would be lost."""
     slow = [r.model_copy(update={"max_new_tokens": 40}) for r in replicas]
