@@ -36,13 +36,9 @@ class PostgresSchema:
         return f"{user}{parts.hostname or 'localhost'}{port}{parts.path} schema {self.schema}"
 
 
-def _psycopg():
-    try:
-        import psycopg
-    except ImportError as exc:
-        raise ChiefOfStaffError(f"COS_DATABASE_URL needs PostgreSQL support ({exc.name} is missing): "
-                                "pip install 'chief-of-staff[postgres]'") from None
-    return psycopg
+def _missing(exc: ImportError) -> ChiefOfStaffError:
+    return ChiefOfStaffError(f"COS_DATABASE_URL needs PostgreSQL support ({exc.name} is missing): "
+                             "pip install 'chief-of-staff[postgres]'")
 
 
 def _unreachable(where: PostgresSchema, exc: Exception) -> ChiefOfStaffError:
@@ -50,20 +46,18 @@ def _unreachable(where: PostgresSchema, exc: Exception) -> ChiefOfStaffError:
                              f"{str(exc).strip().splitlines()[0]} (check COS_DATABASE_URL)")
 
 
-def _create_schema(psycopg: Any, where: PostgresSchema) -> None:
-    with psycopg.connect(where.url, autocommit=True, connect_timeout=10) as conn:
-        conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{where.schema}"')
-
-
 @contextmanager
 def postgres_connection(where: PostgresSchema, create_schema: bool = False) -> Iterator[Any]:
     """One autocommit psycopg connection whose search path is `where`'s schema (created first if asked)."""
-    psycopg = _psycopg()
     try:
-        if create_schema:
-            _create_schema(psycopg, where)
+        import psycopg
+    except ImportError as exc:
+        raise _missing(exc) from None
+    try:
         conn = psycopg.connect(where.url, autocommit=True, connect_timeout=10,
                                options=f"-c search_path={where.schema}")
+        if create_schema:
+            conn.execute(f'CREATE SCHEMA IF NOT EXISTS "{where.schema}"')
     except psycopg.Error as exc:
         raise _unreachable(where, exc) from None
     with conn:
@@ -73,16 +67,16 @@ def postgres_connection(where: PostgresSchema, create_schema: bool = False) -> I
 @contextmanager
 def postgres_checkpointer(where: PostgresSchema) -> Iterator[Any]:
     """A PostgresSaver on `where`, set up (tables and migrations) before it is yielded."""
-    psycopg = _psycopg()
+    with postgres_connection(where, create_schema=True):
+        pass
     try:
+        import psycopg
         from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg.rows import dict_row
         from psycopg_pool import ConnectionPool
     except ImportError as exc:
-        raise ChiefOfStaffError(f"COS_DATABASE_URL needs PostgreSQL support ({exc.name} is missing): "
-                                "pip install 'chief-of-staff[postgres]'") from None
+        raise _missing(exc) from None
     try:
-        _create_schema(psycopg, where)
         pool = ConnectionPool(where.url, min_size=1, max_size=POOL_SIZE, open=True, timeout=30, kwargs={
             "autocommit": True, "prepare_threshold": 0, "row_factory": dict_row,
             "options": f"-c search_path={where.schema}"})

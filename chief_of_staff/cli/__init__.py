@@ -34,7 +34,7 @@ app.add_typer(departments_app, name="departments", help="List, show and create d
 app.add_typer(models_app, name="models", help="The local model: what is loaded, from where.")
 app.add_typer(adapters_app, name="adapters", help="Train, evaluate, list and export department adapters.")
 app.add_typer(escalation_app, name="escalation", help="Calibrate when departments escalate to Claude.")
-app.add_typer(db_app, name="db", help="Where threads and scorecards live: check, migrate, copy to PostgreSQL.")
+app.add_typer(db_app, name="db", help="Threads, scorecards, the ledger: check, migrate, copy to PostgreSQL.")
 app.add_typer(sensitive_app, name="sensitive", help="Check text for sensitive data that must stay on this machine.")
 app.command(help="Cloud spend by day, tier and department; budget left; saving against all-Sonnet.")(costs)
 app.command(help="The business scorecard: 7 questions, then scores and what to switch on.")(scorecard)

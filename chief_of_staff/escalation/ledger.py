@@ -108,10 +108,9 @@ class Ledger:
                  stale_after: dt.timedelta = STALE_RESERVATION) -> None:
         self.where, self.budgets, self.stale_after = where, budgets, stale_after
         if isinstance(where, PostgresSchema):
-            with postgres_connection(where, create_schema=True) as conn, conn.transaction():
-                conn.execute("SELECT pg_advisory_xact_lock(%s)", (LEDGER_LOCK,))
+            with self._write(create_schema=True) as db:
                 for statement in filter(str.strip, POSTGRES_SCHEMA.split(";")):
-                    conn.execute(statement)
+                    db.execute(statement)
             return
         where.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as db:
@@ -119,9 +118,9 @@ class Ledger:
             db.executescript(SCHEMA)
 
     @contextmanager
-    def _connection(self) -> Iterator[Any]:
+    def _connection(self, create_schema: bool = False) -> Iterator[Any]:
         if isinstance(self.where, PostgresSchema):
-            with postgres_connection(self.where) as conn:  # unreachable: ChiefOfStaffError, naming the host
+            with postgres_connection(self.where, create_schema) as conn:  # unreachable: ChiefOfStaffError
                 yield _Postgres(conn)
             return
         db = sqlite3.connect(self.where, timeout=30.0, isolation_level=None)  # we run our own transactions
@@ -132,8 +131,8 @@ class Ledger:
             db.close()
 
     @contextmanager
-    def _write(self) -> Iterator[Any]:
-        with self._connection() as db:
+    def _write(self, create_schema: bool = False) -> Iterator[Any]:
+        with self._connection(create_schema) as db:
             if isinstance(db, _Postgres):
                 with db.conn.transaction():
                     db.execute("SELECT pg_advisory_xact_lock(?)", (LEDGER_LOCK,))
