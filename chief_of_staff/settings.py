@@ -60,9 +60,10 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="COS_", env_nested_delimiter="__", extra="ignore")
 
-    backend: Literal["llamacpp", "transformers", "ollama"] = Field(
+    backend: Literal["llamacpp", "transformers", "ollama", "openai"] = Field(
         "llamacpp", description="Local model runtime: llama.cpp in-process (fast, the default), transformers "
-        "in-process (training and evaluation use it), or an Ollama server."
+        "in-process (training and evaluation use it), an Ollama server, or any OpenAI-compatible server (vLLM, "
+        "SGLang, llama-server) at openai_base_url."
     )
     model: str = Field(
         "qwen2.5-coder-1.5b",
@@ -89,6 +90,18 @@ class Settings(BaseSettings):
     device: Literal["auto", "cpu", "cuda", "mps"] = Field("auto", description="Where transformers runs the model.")
     ollama_host: str = Field("http://127.0.0.1:11434", description="Ollama server address.")
     ollama_context_window: int = Field(8192, gt=0, description="Context window assumed for an Ollama model.")
+    openai_base_url: str = Field(
+        "", description="The OpenAI-compatible model server when backend='openai', e.g. http://gpu-box:8000/v1 "
+        "(COS_OPENAI_BASE_URL)."
+    )
+    openai_api_key: str = Field("", description="The key that model server wants, if any (COS_OPENAI_API_KEY).")
+    openai_adapters: Literal["model", "lora", "none"] = Field(
+        "model", description="How that server picks a department's adapter: 'model' (vLLM, SGLang: the adapter "
+        "served under the department's name is asked for as the model), 'lora' (llama-server: the per-request "
+        "`lora` field, adapters matched by file name), or 'none'."
+    )
+    openai_context_window: int = Field(8192, gt=0, description="Context window assumed for the model server's "
+                                       "model, unless the server says (vLLM's max_model_len).")
     use_model_cache: bool = Field(
         True, description="Load the embedded model from its safetensors cache (converted once from the GGUF)."
     )
@@ -145,6 +158,14 @@ class Settings(BaseSettings):
         default_factory=list, description="Browser origins allowed to call `cos serve` (CORS); empty: no CORS."
     )
 
+    @field_validator("openai_base_url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if url and not url.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https:// (the server's OpenAI API root, e.g. "
+                             "http://127.0.0.1:8000/v1)")
+        return url.rstrip("/")
+
     @field_validator("database_url")
     @classmethod
     def _postgres_url(cls, url: str) -> str:
@@ -175,6 +196,11 @@ class Settings(BaseSettings):
     @property
     def models_folder(self) -> Path:
         return self.models_dir or self.data_dir / "models"
+
+    @property
+    def model_is_remote(self) -> bool:
+        """True when a server (Ollama, an OpenAI-compatible one) holds the model, not this machine."""
+        return self.backend in ("ollama", "openai")
 
     @property
     def model_is_default(self) -> bool:

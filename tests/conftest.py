@@ -21,7 +21,8 @@ def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     (the default, the 1.5B, has its own integration test); the model cache is shared (it is a cache)."""
     for var in ("COS_BACKEND", "COS_MODEL", "COS_TRAIN_MODEL", "COS_MODELS_DIR", "COS_CATALOGUE_FILE", "COS_PARALLEL",
                 "COS_CONTEXT_SIZE", "COS_THREADS", "COS_DEPARTMENTS_PATH", "COS_STRICT_PLUGINS", "COS_MAX_NEW_TOKENS",
-                "COS_OFFLINE", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"):
+                "COS_OFFLINE", "COS_OPENAI_BASE_URL", "COS_OPENAI_API_KEY", "COS_OPENAI_ADAPTERS",
+                "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "ANTHROPIC_AUTH_TOKEN"):
         monkeypatch.delenv(var, raising=False)  # no test may reach the real Claude API by accident
     monkeypatch.setenv("COS_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("COS_DATA_DIR", str(tmp_path / "data"))

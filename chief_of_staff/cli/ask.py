@@ -22,7 +22,8 @@ def trace_line(result: TurnResult) -> str:
     parts = [f"{t.get('department', '?')} (route {t.get('route_score', 0):.2f})"]
     if t.get("model"):
         adapter = t.get("adapter")
-        with_adapter = f" + {adapter['params']}-parameter adapter" if adapter else ""
+        size = f"{adapter['params']}-parameter " if adapter and adapter.get("params") else ""
+        with_adapter = f" + {size}adapter" if adapter else ""
         parts.append(f"{t['model']}{with_adapter} on {t.get('backend', '?')}")
     for call in t.get("tools", []):
         parts.append(f"tool {call['name']}" + (f" failed: {call['error']}" if call.get("error") else

@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from chief_of_staff.cli.common import err, loading, out, user_errors
+from chief_of_staff.cli.model_server import serve_model
 from chief_of_staff.errors import ConfigError
 from chief_of_staff.models.embedder import EMBEDDER_NAME, embedder_folder
 from chief_of_staff.models.factory import load_chat_model
@@ -27,8 +28,11 @@ def model_info() -> dict:
     from chief_of_staff.plugins.discovery import discover_departments
 
     settings = load_settings()
-    departments = discover_departments(settings).departments if settings.backend == "llamacpp" else None
+    departments = (discover_departments(settings).departments if settings.backend in ("llamacpp", "openai")
+                   else None)
     model = load_chat_model(settings, departments)
+    if settings.backend == "openai":
+        served = model.served  # asks the server first: the name below is the one it serves
     info = {
         "name": model.model_name,
         "backend": settings.backend,
@@ -47,6 +51,11 @@ def model_info() -> dict:
             "threads": engine.config.threads or "llama.cpp's choice",
             "adapters": [{"department": a.department, "params": a.params, "gguf": str(a.gguf)}
                          for a in engine.config.adapters],
+        })
+    elif settings.backend == "openai":
+        info.update({
+            "adapter_selection": settings.openai_adapters,
+            "adapters": [{"department": a.department, "served_as": a.served_as} for a in served.adapters.values()],
         })
     elif settings.backend == "transformers":
         kind, _, path = model.source.partition(":")
@@ -119,6 +128,10 @@ def prepare() -> None:
     out.print(f"ready: {details['name']} on {details['backend']} from {details['source']}")
 
 
+models_app.command("serve", help="Serve the model and every department's adapter as an OpenAI-compatible server "
+                   "(llama-server) for `cos serve` replicas with COS_BACKEND=openai.")(serve_model)
+
+
 def _ollama_models(host: str) -> list[str] | None:
     """Models on the Ollama server, or None when it does not answer (within a second)."""
     import ollama
@@ -134,7 +147,7 @@ def listed_models(settings) -> list[dict]:
     from chief_of_staff.models.catalogue import catalogue_rows
 
     rows = catalogue_rows(settings)
-    gguf = settings.model if settings.backend != "ollama" and settings.model.lower().endswith(".gguf") else None
+    gguf = settings.model if not settings.model_is_remote and settings.model.lower().endswith(".gguf") else None
     rows.append({"name": "PATH.gguf", "title": "any GGUF file llama.cpp supports", "source": "your disk",
                  "in_use": gguf is not None, **({"path": gguf} if gguf else {})})
     rows.append({"name": "ollama:NAME", "title": "any model on your Ollama server", "source": settings.ollama_host,

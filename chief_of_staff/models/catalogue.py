@@ -136,11 +136,12 @@ def served_model_key(settings: Settings) -> str:
     """A short, stable, file-safe name of the model that answers: the adapters' store keeps one per key."""
     import re
 
-    if settings.backend != "ollama" and is_catalogue_name(settings.model, settings.catalogue_file):
+    if not settings.model_is_remote and is_catalogue_name(settings.model, settings.catalogue_file):
         return catalogue_entry(settings.model, settings.catalogue_file).name
     path = Path(settings.model)
     key = path.stem if path.suffix.lower() == ".gguf" else path.name or settings.model
-    return ("ollama-" if settings.backend == "ollama" else "") + re.sub(r"[^A-Za-z0-9._-]+", "-", key).strip("-.")
+    prefix = f"{settings.backend}-" if settings.model_is_remote else ""
+    return prefix + re.sub(r"[^A-Za-z0-9._-]+", "-", key).strip("-.")
 
 
 def is_catalogue_name(name: str, extra_file: Path | None = None) -> bool:
@@ -158,7 +159,7 @@ def measured_scores() -> dict:
 def catalogue_rows(settings: Settings) -> list[dict]:
     """Each catalogue entry with where it is installed, whether it answers now and its measured scores (what
     `cos models list` and the departments page show)."""
-    in_use = None if settings.backend == "ollama" else (TINY if default_model_fallback(settings) else settings.model)
+    in_use = None if settings.model_is_remote else (TINY if default_model_fallback(settings) else settings.model)
     default = type(settings).model_fields["model"].default
     rows = []
     for entry in catalogue(settings.catalogue_file).values():
@@ -181,7 +182,7 @@ _fallbacks_said: set[str] = set()
 def default_model_fallback(settings: Settings) -> str | None:
     """Why the default model cannot answer on this machine (not installed, too little free memory), or None.
     Only for the default: a model the user chose is never swapped for another."""
-    if not settings.model_is_default or settings.backend == "ollama" or not is_catalogue_name(settings.model):
+    if not settings.model_is_default or settings.model_is_remote or not is_catalogue_name(settings.model):
         return None
     entry = catalogue_entry(settings.model, settings.catalogue_file)
     if entry.installed_path(settings.models_folder) is None:

@@ -1,4 +1,5 @@
-"""Builds the configured local chat model: llama.cpp in-process by default, transformers in-process, or Ollama."""
+"""Builds the configured local chat model: llama.cpp in-process by default, transformers in-process, Ollama, or
+an OpenAI-compatible server."""
 
 from __future__ import annotations
 
@@ -34,9 +35,31 @@ def load_chat_model(settings: Settings, departments: dict[str, Department] | Non
             repetition_penalty=settings.repetition_penalty,
             context_window_tokens=settings.ollama_context_window,
         )
+    if settings.backend == "openai":
+        return _openai_model(settings, departments or {})
     if settings.backend == "llamacpp":
         return _llamacpp_model(settings, departments or {}, parallel)
     return _transformers_model(settings)
+
+
+def _openai_model(settings: Settings, departments: dict[str, Department]) -> LocalChatModel:
+    from chief_of_staff.errors import ConfigError
+    from chief_of_staff.models.openai_chat import OpenAIChatModel
+
+    if not settings.openai_base_url:
+        raise ConfigError("COS_BACKEND=openai needs the server's address: set COS_OPENAI_BASE_URL, e.g. "
+                          "http://127.0.0.1:8000/v1")
+    return OpenAIChatModel(
+        model_name="" if settings.model_is_default else settings.model,
+        base_url=settings.openai_base_url,
+        api_key=settings.openai_api_key,
+        adapter_selection=settings.openai_adapters,
+        departments=tuple(departments),
+        context_window_tokens=settings.openai_context_window,
+        max_new_tokens=settings.max_new_tokens,
+        temperature=settings.temperature,
+        repetition_penalty=settings.repetition_penalty,
+    )
 
 
 def engine_config(settings: Settings, departments: dict[str, Department], parallel: int = 1) -> EngineConfig:

@@ -68,6 +68,12 @@ class EngineConfig:
     threads: int = 0  # 0: llama.cpp's choice (the physical cores)
     adapters: tuple[EngineAdapter, ...] = ()
     saved_prompts: Path | None = None  # a folder for the departments' saved prompts (one slot only)
+    # `cos models serve` opens the listener to replicas: where it listens, its key and the model's served name.
+    # Left as they are, it is this process's own: loopback, a free port and a random key.
+    host: str = "127.0.0.1"
+    port: int = 0
+    api_key: str = ""
+    served_name: str = ""
 
 
 def available_memory_bytes() -> int:
@@ -108,9 +114,12 @@ class LlamaEngine:
         params.n_parallel = config.parallel
         params.use_jinja = True  # the GGUF's own chat template, as transformers applies it
         params.warmup = False
-        params.hostnames = ["127.0.0.1"]  # the listener is for this process only (see the module docstring)
-        key = secrets.token_urlsafe(32)
+        params.hostnames = [config.host]  # by default for this process only (see the module docstring)
+        params.port = config.port
+        key = config.api_key or secrets.token_urlsafe(32)
         params.api_keys = [key]
+        if config.served_name:
+            params.model_alias = {config.served_name}
         if config.threads:
             params.cpuparams.n_threads = params.cpuparams_batch.n_threads = config.threads
         self._prompts = config.saved_prompts if config.parallel == 1 else None
@@ -141,6 +150,11 @@ class LlamaEngine:
     @property
     def adapters(self) -> dict[str, EngineAdapter]:
         return {a.department: a for a in self.config.adapters}
+
+    @property
+    def address(self) -> str:
+        """Where llama-server's HTTP listener answers (http://host:port)."""
+        return self._server.listening_address
 
     def _prompt_file(self, department: str) -> str:
         adapter = self.adapters.get(department)
