@@ -14,6 +14,7 @@ from rich.table import Table
 
 from chief_of_staff.cli.common import err, loading, out, user_errors
 from chief_of_staff.cli.step_lines import StepLines
+from chief_of_staff.errors import ConfigError
 from chief_of_staff.plugins.discovery import discover_departments
 from chief_of_staff.plugins.manifest import Department
 from chief_of_staff.settings import Settings, load_settings
@@ -28,6 +29,7 @@ class ExportFormat(str, Enum):
     lora = "lora"
     ollama = "ollama"
     merged = "merged"
+    vllm = "vllm"
 
 
 def store_for(settings: Settings) -> AdapterStore:
@@ -208,18 +210,25 @@ def list_adapters(json_output: Annotated[bool, typer.Option("--json")] = False) 
               "answer when their model is in use (`cos models use`).[/]")
 
 
-@adapters_app.command("export", help="Write a department's adapter for PEFT, vLLM/LoRA, Ollama or as merged weights.")
+@adapters_app.command("export", help="Write a department's adapter for PEFT, vLLM/LoRA, Ollama or as merged weights; "
+                      "--format vllm writes every department's, the base model and the `vllm serve` command.")
 @user_errors
 def export(
-    department: str,
-    fmt: Annotated[ExportFormat, typer.Option("--format", help="peft, lora, ollama or merged")],
-    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (created).")],
+    department: Annotated[str | None, typer.Argument(help="The department (--format vllm: all when left out).")]
+    = None,
+    fmt: Annotated[ExportFormat, typer.Option("--format", help="peft, lora, ollama, merged or vllm")] = ...,
+    out_dir: Annotated[Path, typer.Option("--out", help="Output folder (created).")] = ...,
     rank: Annotated[int, typer.Option(help="LoRA rank to zero-pad to (vLLM accepts 8, 16, 32, 64...).")] = 8,
     ollama_base: Annotated[str, typer.Option(help="Ollama model the adapter applies to.")] = "smollm2:135m",
 ) -> None:
     from chief_of_staff.tinylora.interop import export_lora, export_peft, merge_into, write_ollama_modelfile
 
     settings = load_settings()
+    if fmt is ExportFormat.vllm:
+        _export_vllm(settings, department, out_dir, rank)
+        return
+    if department is None:
+        raise ConfigError(f"name the department to export as {fmt.value}: `cos adapters export DEPARTMENT ...`")
     dept = _department(settings, department)
     path = store_for(settings).find(dept)
     if path is None:
@@ -236,16 +245,52 @@ def export(
         if fmt is ExportFormat.ollama:
             write_ollama_modelfile(out_dir, ollama_base, dept.system_prompt)
     else:
-        from chief_of_staff.models.embedded import load_local_model
-
-        fresh, _, _ = load_local_model(settings.training_model, settings.cache_dir, settings.use_model_cache,
-                                       settings.models_folder, settings.catalogue_file)
+        fresh = _fresh_base(settings)
         merge_into(fresh, adapter, skeleton)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         fresh.save_pretrained(out_dir)
         tokenizer.save_pretrained(out_dir)
     out.print(f"exported {department} ({adapter.parameters} parameters) as {fmt.value} to {out_dir}")
+
+
+def _fresh_base(settings: Settings):
+    """The training model again, without the adapter bank's wrappers (to save or merge into)."""
+    from chief_of_staff.models.embedded import load_local_model
+
+    fresh, _, _ = load_local_model(settings.training_model, settings.cache_dir, settings.use_model_cache,
+                                   settings.models_folder, settings.catalogue_file)
+    return fresh
+
+
+def _export_vllm(settings: Settings, department: str | None, out_dir: Path, rank: int) -> None:
+    import tempfile
+
+    from chief_of_staff.tinylora.vllm_bundle import write_vllm_bundle
+
+    store = store_for(settings)
+    departments = discover_departments(settings)
+    chosen = [departments.require(department)] if department else list(departments.departments.values())
+    found = {dept.name: store.find(dept) for dept in chosen}
+    adapters = {name: load_adapter(path) for name, path in found.items() if path is not None}
+    if department and not adapters:
+        raise AdapterFileError(f"no adapter for {department!r}: run `cos adapters train {department}`")
+    with loading("Loading the base model"):
+        _, tokenizer, source, bank = load_training_base(settings)
+        for name, adapter in adapters.items():
+            bank.add(name, adapter)  # verifies the fingerprints before anything is written
+    with tempfile.TemporaryDirectory() as scratch:
+        base = source.path
+        if source.kind == "gguf":  # transformers read the GGUF itself: vLLM needs the weights as a folder
+            base = Path(scratch)
+            _fresh_base(settings).save_pretrained(base)
+            tokenizer.save_pretrained(base)
+        script = write_vllm_bundle(out_dir, adapters, bank.skeleton, base, source.name, rank)
+    out.print(f"exported {', '.join(adapters) or 'no adapters (none trained yet)'} and the base model "
+              f"{source.name} for vLLM to {out_dir}")
+    out.print(f"on the GPU server: {script} --host 0.0.0.0 --port 8000 --api-key \"$KEY\"")
+    out.print("replicas: COS_BACKEND=openai COS_OPENAI_ADAPTERS=model COS_OPENAI_BASE_URL=http://<server>:8000/v1 "
+              "COS_OPENAI_API_KEY=\"$KEY\"")
 
 
 @adapters_app.command("import", help="Import a PEFT TinyLoRA adapter folder trained on the same base model.")

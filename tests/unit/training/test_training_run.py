@@ -54,11 +54,33 @@ def test_train_saves_adapter_and_report_then_list_eval_export(toy_department, is
     assert (isolated_config / "export-merged" / "model.safetensors").is_file()
     lora = json.loads((isolated_config / "export-lora" / "adapter_config.json").read_text())
     assert lora["r"] == 8 and lora["lora_alpha"] == 8
+    assert_vllm_bundle_serves_the_adapter(isolated_config)
 
     trained_v = load_adapter(store / "adapter.tinylora.json").v
     imported = cos("adapters", "import", "toy", "--from", str(isolated_config / "export-peft"))
     assert imported.exit_code == 0 and "imported 13 parameters" in imported.stdout, imported.output
     assert torch.equal(load_adapter(store / "adapter.tinylora.json").v, trained_v), "PEFT round trip is exact"
+
+
+def assert_vllm_bundle_serves_the_adapter(root):
+    """`--format vllm` with no department: every trained adapter, the base weights and the serve command. The
+    base with the LoRA folder, loaded as vLLM loads them (PEFT's format), answers as the merged export does."""
+    from peft import PeftModel
+    from transformers import AutoModelForCausalLM
+
+    bundle = root / "export-vllm"
+    result = cos("adapters", "export", "--format", "vllm", "--out", str(bundle))
+    assert result.exit_code == 0, result.output
+    assert "exported toy and the base model" in result.stdout and "COS_OPENAI_ADAPTERS=model" in result.stdout
+    script = (bundle / "vllm-serve.sh").read_text()
+    assert "exec vllm serve ./base --served-model-name" in script
+    assert "--enable-lora --max-lora-rank 8 --max-loras 1 --lora-modules toy=./toy \"$@\"" in script
+    ids = torch.tensor([[1, 5, 9, 14]])
+    served = PeftModel.from_pretrained(AutoModelForCausalLM.from_pretrained(bundle / "base"), bundle / "toy")
+    merged = AutoModelForCausalLM.from_pretrained(root / "export-merged")
+    with torch.no_grad():
+        assert (served(ids).logits - merged(ids).logits).abs().max() <= 1e-4
+    assert cos("adapters", "export", "--format", "lora", "--out", str(root / "x")).exit_code == 2, "lora: name one"
 
 
 def test_ctrl_c_keeps_the_checkpoint_and_resume_finishes(toy_department, tiny_model_dir, isolated_config):
