@@ -176,3 +176,82 @@ def test_two_replicas_answering_one_thread_at_once_take_turns_instead_of_forking
     assert kinds == ["human", "ai"] * 3, kinds
     asked = [m.content for m in state["messages"] if m.type == "human"][1:]
     assert sorted(asked) == ["First follow-up question?", "Second follow-up question?"]
+
+
+def test_a_replica_killed_in_the_middle_of_an_escalation_leaves_a_reservation_that_expires_and_still_counts(
+        postgres_url, isolated_config, monkeypatch):
+    """SIGKILL gives the replica no chance to settle: its reservation stays, counts against the cap at its estimate
+    (the API may have charged for the call), and the next reservation after `stale_after` marks it expired."""
+    import datetime as dt
+    import os
+    import signal
+    import subprocess
+    import sys
+    import threading
+    import time
+    from pathlib import Path
+
+    import psycopg
+
+    from chief_of_staff.escalation.calibration import Calibration, save_calibration
+    from chief_of_staff.escalation.ledger import Ledger
+    from chief_of_staff.escalation.policy import Tier
+    from chief_of_staff.postgres import PostgresSchema
+    from chief_of_staff.settings import BudgetCaps, Budgets
+    from tests.fakes.anthropic_server import DEFAULT_API_KEY, FakeAnthropicServer
+    from tests.unit.models.test_openai_backend import free_port
+
+    save_calibration(isolated_config / "data", Calibration(
+        department="content", threshold=1.0, target_accuracy=0.9, local_share=0.0, local_accuracy=None,
+        base_accuracy=0.0, auroc=None, n=1))  # never sure enough to answer locally
+    port = free_port()
+    with FakeAnthropicServer(default_mode="slow", slow_s=120) as claude:
+        env = {**os.environ, "COS_DATABASE_URL": postgres_url, "COS_MAX_NEW_TOKENS": "8", "COS_PARALLEL": "1",
+               "COS_BUDGETS__SONNET__DAILY_USD": "1", "ANTHROPIC_API_KEY": DEFAULT_API_KEY,
+               "ANTHROPIC_BASE_URL": claude.url, "COS_CLAUDE_MAX_RETRIES": "0", "COS_CLAUDE_TIMEOUT_S": "300"}
+        replica = subprocess.Popen([str(Path(sys.executable).with_name("cos")), "serve", "--port", str(port)],
+                                   env=env, stderr=subprocess.DEVNULL)
+        try:
+            url = f"http://127.0.0.1:{port}"
+            deadline = time.monotonic() + 120
+            while not _answers(url):
+                assert replica.poll() is None and time.monotonic() < deadline, "the replica did not start"
+                time.sleep(0.2)
+            body = {"model": "cos-content", "stream": False,
+                    "messages": [{"role": "user", "content": "Write a tweet about our spring sale"}]}
+            threading.Thread(target=_post_ignoring_errors, args=(f"{url}/api/chat", body), daemon=True).start()
+            while not claude.requests:  # the call is in flight: its reservation is in the ledger
+                assert time.monotonic() < deadline, "the escalation never reached Claude"
+                time.sleep(0.05)
+            os.kill(replica.pid, signal.SIGKILL)
+            replica.wait(timeout=30)
+        finally:
+            if replica.poll() is None:
+                replica.kill()
+
+    with psycopg.connect(postgres_url) as conn:
+        [(status, estimate)] = conn.execute("SELECT status, estimated_usd FROM cos_ledger.spend").fetchall()
+    assert status == "reserved" and estimate > 0
+    ledger = Ledger(PostgresSchema(postgres_url, "cos_ledger"), Budgets(sonnet=BudgetCaps(daily_usd=1.0)),
+                    stale_after=dt.timedelta(minutes=15))
+    assert ledger.budget_left(Tier.SONNET, "content") == pytest.approx(1.0 - estimate)
+    later = dt.datetime.now(dt.timezone.utc) + dt.timedelta(minutes=16)
+    ledger.reserve(Tier.SONNET, "content", "claude-sonnet", 0.01, now=later)
+    with psycopg.connect(postgres_url) as conn:
+        statuses = [s for (s,) in conn.execute("SELECT status FROM cos_ledger.spend ORDER BY id").fetchall()]
+    assert statuses == ["expired", "reserved"]
+    assert ledger.budget_left(Tier.SONNET, "content", now=later) == pytest.approx(1.0 - estimate - 0.01)
+
+
+def _answers(url: str) -> bool:
+    try:
+        return httpx.get(f"{url}/api/version", timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False
+
+
+def _post_ignoring_errors(url: str, body: dict) -> None:
+    try:
+        httpx.post(url, json=body, timeout=300)
+    except httpx.HTTPError:
+        pass  # the replica is killed under it
