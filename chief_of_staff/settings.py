@@ -217,6 +217,12 @@ class Settings(BaseSettings):
         return PostgresSchema(self.database_url, "cos_threads") if self.database_url else self.threads_db
 
     @property
+    def calibration_store(self) -> Path | PostgresSchema:
+        """Where calibrated thresholds live: PostgreSQL with a database URL (one for every replica), else files in
+        the data dir."""
+        return PostgresSchema(self.database_url, "cos_calibrations") if self.database_url else self.data_dir
+
+    @property
     def ledger_db(self) -> Path:
         return self.data_dir / "ledger.sqlite"
 

@@ -1,5 +1,5 @@
-"""`cos db check|migrate|copy`: where threads, scorecards and the ledger live (SQLite files, or PostgreSQL with
-COS_DATABASE_URL), setting up PostgreSQL's schemas, and moving a laptop's SQLite state into PostgreSQL."""
+"""`cos db check|migrate|copy`: where threads, scorecards, the ledger and calibrations live (SQLite and JSON files,
+or PostgreSQL with COS_DATABASE_URL), setting up PostgreSQL's schemas, and moving a laptop's state into it."""
 
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def check(json_output: Annotated[bool, typer.Option("--json")] = False) -> None:
 @db_app.command("migrate", help="Create or upgrade the stores' tables (PostgreSQL: its schemas too). Safe to rerun.")
 @user_errors
 def migrate() -> None:
+    from chief_of_staff.escalation.calibration import load_calibrations
     from chief_of_staff.escalation.ledger import Ledger
     from chief_of_staff.threads import open_checkpointer
 
@@ -55,11 +56,18 @@ def migrate() -> None:
     for name, where in _stores(settings).items():
         with open_checkpointer(where):  # the savers' setup() applies their versioned migrations
             out.print(f"{name}: up to date ({_describe(where)})")
-    Ledger(settings.ledger_store, settings.budgets)  # creates its table if missing
+    Ledger(settings.ledger_store, settings.budgets)  # applies its versioned migrations
     out.print(f"ledger: up to date ({_describe(settings.ledger_store)})")
+    load_calibrations(settings.calibration_store, [])  # the same for calibrations
+    out.print(f"calibrations: up to date ({_describe_calibrations(settings.calibration_store)})")
 
 
-@db_app.command("copy", help="Copy this machine's SQLite threads, scorecards and spend ledger into PostgreSQL.")
+def _describe_calibrations(where: Path | PostgresSchema) -> str:
+    return (f"PostgreSQL {where.describe()}" if isinstance(where, PostgresSchema)
+            else f"files in {where / 'calibration'}")
+
+
+@db_app.command("copy", help="Copy this machine's threads, scorecards, spend ledger and calibrations into PostgreSQL.")
 @user_errors
 def copy(to: Annotated[str, typer.Option("--to", help="postgresql://user:password@host:port/database")]) -> None:
     from chief_of_staff.checkpoint_copy import copy_checkpoints
@@ -78,6 +86,7 @@ def copy(to: Annotated[str, typer.Option("--to", help="postgresql://user:passwor
             copied = copy_checkpoints(reading, writing)
         out.print(f"{name}: copied {copied.threads} threads ({copied.checkpoints} checkpoints, {copied.writes} "
                   f"pending writes) to {_describe(destination)}")
+    _copy_calibrations(local, target)
     if not local.ledger_db.is_file():
         out.print(f"ledger: nothing to copy ({local.ledger_db} does not exist)")
         return
@@ -85,3 +94,16 @@ def copy(to: Annotated[str, typer.Option("--to", help="postgresql://user:passwor
 
     entries = Ledger(local.ledger_store, settings.budgets).copy_to(Ledger(target.ledger_store, settings.budgets))
     out.print(f"ledger: copied {entries} entries to {_describe(target.ledger_store)}")
+
+
+def _copy_calibrations(local: Settings, target: Settings) -> None:
+    """Every department's calibration file into PostgreSQL (replacing the row a department may have there)."""
+    from chief_of_staff.escalation.calibration import load_calibrations, save_calibration
+
+    folder = local.calibration_store / "calibration"
+    names = sorted(p.stem for p in folder.glob("*.json")) if folder.is_dir() else []
+    found = load_calibrations(local.calibration_store, names)  # an unreadable file is named and left behind
+    for calibration in found.values():
+        save_calibration(target.calibration_store, calibration)
+    out.print(f"calibrations: copied {len(found)} ({', '.join(found) or 'none'}) to "
+              f"{_describe_calibrations(target.calibration_store)}")

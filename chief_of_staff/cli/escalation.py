@@ -53,7 +53,7 @@ def calibrate_command(
     now = dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
     result = calibrate(dept.name, measured.confidences, measured.correct, target or settings.target_accuracy,
                        metric=metric.__name__, calibrated_at=now)
-    path = save_calibration(settings.data_dir, result)
+    path = save_calibration(settings.calibration_store, result)
     if json_output:
         print(json.dumps({**asdict(result), "file": str(path)}))
         return

@@ -4,6 +4,9 @@ Given the local model's confidence and whether it was right on each held-out tas
 at which the tasks kept local (confidence >= threshold) still reach the target accuracy: the most tasks stay
 local while the local answers stay good enough. AUROC says how well confidence separates right from wrong
 answers at all (0.5: not at all).
+
+Calibrations live as JSON files in the data directory (calibration/<department>.json), or, with COS_DATABASE_URL,
+in PostgreSQL (schema cos_calibrations), so that every replica escalates at the thresholds one of them measured.
 """
 
 from __future__ import annotations
@@ -14,6 +17,14 @@ import math
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import Any
+
+from chief_of_staff.postgres import PostgresSchema, apply_migrations, postgres_connection
+
+POSTGRES_MIGRATIONS = (
+    "CREATE TABLE IF NOT EXISTS calibration (department TEXT PRIMARY KEY, data JSONB NOT NULL, "
+    "saved_at TIMESTAMPTZ NOT NULL DEFAULT now())",
+)
 
 
 @dataclass(frozen=True)
@@ -71,27 +82,61 @@ def calibration_file(data_dir: Path, department: str) -> Path:
     return data_dir / "calibration" / f"{department}.json"
 
 
-def save_calibration(data_dir: Path, calibration: Calibration) -> Path:
-    path = calibration_file(data_dir, calibration.department)
+def save_calibration(where: Path | PostgresSchema, calibration: Calibration) -> str:
+    """Store `calibration` (replacing the department's last one) in a data directory or PostgreSQL; returns where."""
+    data = json.dumps(asdict(calibration), indent=2)
+    if isinstance(where, PostgresSchema):
+        with postgres_connection(where, create_schema=True) as conn:
+            apply_migrations(conn, "calibrations", POSTGRES_MIGRATIONS)
+            conn.execute("INSERT INTO calibration (department, data) VALUES (%s, %s) ON CONFLICT (department) "
+                         "DO UPDATE SET data = EXCLUDED.data, saved_at = now()", (calibration.department, data))
+        return f"PostgreSQL {where.describe()}"
+    path = calibration_file(where, calibration.department)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(asdict(calibration), indent=2), encoding="utf-8")
+    tmp.write_text(data, encoding="utf-8")
     tmp.replace(path)
-    return path
+    return str(path)
 
 
-def load_calibration(data_dir: Path, department: str) -> Calibration | None:
+def load_calibrations(where: Path | PostgresSchema, departments: Sequence[str]) -> dict[str, Calibration]:
+    """The stored calibrations of `departments` that exist and can be read (the others use their manifest's
+    threshold, with a warning when one is unreadable)."""
+    if isinstance(where, PostgresSchema):
+        with postgres_connection(where, create_schema=True) as conn:
+            apply_migrations(conn, "calibrations", POSTGRES_MIGRATIONS)
+            rows = conn.execute("SELECT department, data FROM calibration WHERE department = ANY(%s)",
+                                (list(departments),)).fetchall()
+        found = {name: (data, f"{where.describe()} row {name}") for name, data in rows}
+    else:
+        found = {}
+        for name in departments:
+            path = calibration_file(where, name)
+            if path.is_file():
+                try:
+                    found[name] = (json.loads(path.read_text(encoding="utf-8")), str(path))
+                except (OSError, ValueError) as exc:
+                    _unreadable(str(path), exc, name)
+    return {name: calibration for name, (data, source) in found.items()
+            if (calibration := _checked(data, source, name)) is not None}
+
+
+def load_calibration(where: Path | PostgresSchema, department: str) -> Calibration | None:
     """The stored calibration, or None when there is none or it cannot be read (the manifest's threshold then)."""
-    path = calibration_file(data_dir, department)
-    if not path.is_file():
-        return None
+    return load_calibrations(where, [department]).get(department)
+
+
+def _checked(data: Any, source: str, department: str) -> Calibration | None:
     try:
-        calibration = Calibration(**json.loads(path.read_text(encoding="utf-8")))
+        calibration = Calibration(**data)
         if not 0.0 <= float(calibration.threshold) <= 1.0 + 1e-9:  # confidences are probabilities
             raise ValueError(f"threshold {calibration.threshold!r} is outside 0..1")
         return calibration
-    except (OSError, ValueError, TypeError) as exc:
-        logging.getLogger(__name__).warning(
-            "ignoring the unreadable calibration %s (%s); run `cos escalation calibrate %s` again",
-            path, exc, department)
+    except (ValueError, TypeError) as exc:
+        _unreadable(source, exc, department)
         return None
+
+
+def _unreadable(source: str, exc: Exception, department: str) -> None:
+    logging.getLogger(__name__).warning(
+        "ignoring the unreadable calibration %s (%s); run `cos escalation calibrate %s` again", source, exc, department)

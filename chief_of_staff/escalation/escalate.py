@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chief_of_staff.errors import ChiefOfStaffError, CloudError, SensitiveDataBlockedError, TurnCancelled
-from chief_of_staff.escalation.calibration import load_calibration
+from chief_of_staff.escalation.calibration import load_calibrations
 from chief_of_staff.escalation.confidence import agreement, confidence_from_logprobs
 from chief_of_staff.escalation.criticality import assess_criticality
 from chief_of_staff.escalation.ledger import BudgetExceededError, Ledger
@@ -91,11 +91,8 @@ def load_escalation(settings: Settings, departments: Sequence[Department] = ()) 
     client = None if settings.offline else DeferredClaudeClient(timeout_s=settings.claude_timeout_s,
                                                                 max_retries=settings.claude_max_retries,
                                                                 max_wait_s=settings.claude_timeout_s)
-    thresholds = {}
-    for department in departments:
-        calibration = load_calibration(settings.data_dir, department.name)
-        if calibration is not None:
-            thresholds[department.name] = calibration.threshold
+    calibrations = load_calibrations(settings.calibration_store, [d.name for d in departments])
+    thresholds = {name: calibration.threshold for name, calibration in calibrations.items()}
     longest_call = dt.timedelta(seconds=client.longest_call_s if client else 0)
     ledger = Ledger(settings.ledger_store, settings.budgets, stale_after=longest_call + dt.timedelta(minutes=10))
     return Escalation(settings=settings, prices=load_prices(settings.prices_file), ledger=ledger, client=client,

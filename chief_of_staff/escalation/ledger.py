@@ -28,7 +28,7 @@ from typing import Any
 
 from chief_of_staff.errors import ChiefOfStaffError
 from chief_of_staff.escalation.policy import Tier
-from chief_of_staff.postgres import PostgresSchema, postgres_connection
+from chief_of_staff.postgres import PostgresSchema, apply_migrations, pooled_connection, postgres_connection
 from chief_of_staff.settings import BudgetCaps, Budgets
 
 STALE_RESERVATION = dt.timedelta(minutes=15)  # default; load_escalation derives it from the client's limits
@@ -53,9 +53,12 @@ CREATE TABLE IF NOT EXISTS spend (
 CREATE INDEX IF NOT EXISTS spend_day ON spend (day, tier, department);
 CREATE INDEX IF NOT EXISTS spend_month ON spend (month, tier, department);
 """
-# The same table in PostgreSQL: its REAL is single precision, and ids come from an identity column.
-POSTGRES_SCHEMA = (SCHEMA.replace("id INTEGER PRIMARY KEY", "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
-                   .replace(" REAL ", " DOUBLE PRECISION "))
+# The same table in PostgreSQL: its REAL is single precision, and ids come from an identity column. Versioned:
+# a later change is a new statement at the end (postgres.apply_migrations), never an edit of these.
+POSTGRES_MIGRATIONS = tuple(
+    statement.strip() for statement in SCHEMA.replace("id INTEGER PRIMARY KEY",
+                                                      "id BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY")
+    .replace(" REAL ", " DOUBLE PRECISION ").split(";") if statement.strip())
 LEDGER_LOCK = 0x436F_534C  # the advisory lock every PostgreSQL write transaction takes ("CoSL")
 
 COPIED_COLUMNS = ("at, day, month, department, tier, model, status, estimated_usd, actual_usd, "
@@ -108,9 +111,8 @@ class Ledger:
                  stale_after: dt.timedelta = STALE_RESERVATION) -> None:
         self.where, self.budgets, self.stale_after = where, budgets, stale_after
         if isinstance(where, PostgresSchema):
-            with self._write(create_schema=True) as db:
-                for statement in filter(str.strip, POSTGRES_SCHEMA.split(";")):
-                    db.execute(statement)
+            with postgres_connection(where, create_schema=True) as conn:
+                apply_migrations(conn, "ledger", POSTGRES_MIGRATIONS)
             return
         where.parent.mkdir(parents=True, exist_ok=True)
         with self._connection() as db:
@@ -118,9 +120,9 @@ class Ledger:
             db.executescript(SCHEMA)
 
     @contextmanager
-    def _connection(self, create_schema: bool = False) -> Iterator[Any]:
+    def _connection(self) -> Iterator[Any]:
         if isinstance(self.where, PostgresSchema):
-            with postgres_connection(self.where, create_schema) as conn:  # unreachable: ChiefOfStaffError
+            with pooled_connection(self.where) as conn:  # unreachable: ChiefOfStaffError
                 yield _Postgres(conn)
             return
         db = sqlite3.connect(self.where, timeout=30.0, isolation_level=None)  # we run our own transactions
@@ -131,8 +133,8 @@ class Ledger:
             db.close()
 
     @contextmanager
-    def _write(self, create_schema: bool = False) -> Iterator[Any]:
-        with self._connection(create_schema) as db:
+    def _write(self) -> Iterator[Any]:
+        with self._connection() as db:
             if isinstance(db, _Postgres):
                 with db.conn.transaction():
                     db.execute("SELECT pg_advisory_xact_lock(?)", (LEDGER_LOCK,))

@@ -1,5 +1,6 @@
-"""Threads and scorecards in PostgreSQL (COS_DATABASE_URL, a real server from tests/postgres_server.py): two
-`cos serve` replicas that share nothing but the database continue each other's threads and scorecards."""
+"""Threads, scorecards, the ledger and calibrations in PostgreSQL (COS_DATABASE_URL, a real server from
+tests/postgres_server.py): two `cos serve` replicas that share nothing but the database continue each other's
+threads and scorecards, hold one budget, and escalate at the same calibrated thresholds."""
 
 import json
 import re
@@ -10,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from chief_of_staff.cli import app
+from chief_of_staff.escalation.calibration import calibrate, load_calibration, save_calibration
 from chief_of_staff.scorecard.questions import QUESTIONS
 from tests.unit.server.conftest import paced_model, serving  # noqa: F401 (paced_model: a fixture)
 from tests.unit.server.test_server_pages import HTML, TASK, answer, chat
@@ -75,8 +77,8 @@ def test_a_bad_or_unreachable_database_is_a_clear_error_without_the_password(mon
     assert "s3cret" not in down.output
 
 
-def test_cos_db_copy_moves_threads_and_a_paused_scorecard_into_postgres_losing_nothing(tiny_settings, postgres_url,
-                                                                                      monkeypatch):
+def test_cos_db_copy_moves_threads_a_paused_scorecard_and_calibrations_into_postgres_losing_nothing(
+        tiny_settings, postgres_url, monkeypatch, tmp_path):
     with serving(tiny_settings) as laptop:  # SQLite, the default
         thread_id = chat(laptop.url, message=TASK, department="security")[0]["thread_id"]
         chat(laptop.url, message="And what do I tell the team?", thread_id=thread_id)
@@ -84,16 +86,21 @@ def test_cos_db_copy_moves_threads_and_a_paused_scorecard_into_postgres_losing_n
             scorecard = client.post("/scorecard").url.path.rsplit("/", 1)[1]
             for question in QUESTIONS[:4]:
                 answer(client, scorecard, question.choices[1].id)
+    calibration = calibrate("content", [0.9, 0.8, 0.2, 0.1], [True, True, False, False])
+    save_calibration(tiny_settings.calibration_store, calibration)
     runner = CliRunner()
     laptop_costs = json.loads(runner.invoke(app, ["costs", "--json"]).stdout)
     copied = runner.invoke(app, ["db", "copy", "--to", postgres_url])
     assert copied.exit_code == 0, copied.output
     assert "threads: copied 1 threads" in copied.output and "scorecards: copied 1 threads" in copied.output
+    assert "calibrations: copied 1 (content) to PostgreSQL" in copied.output
     assert "ledger: copied 2 entries" in copied.output  # the two answers, local ones included
     again = runner.invoke(app, ["db", "copy", "--to", postgres_url])
     assert again.exit_code == 2 and "already has 2 entries: not copied" in again.output
     monkeypatch.setenv("COS_DATABASE_URL", postgres_url)
     assert runner.invoke(app, ["db", "migrate"]).exit_code == 0  # rerunning the setup changes nothing
+    in_postgres = tiny_settings.model_copy(update={"database_url": postgres_url, "data_dir": tmp_path / "elsewhere"})
+    assert load_calibration(in_postgres.calibration_store, "content") == calibration, "every replica reads it"
     assert json.loads(runner.invoke(app, ["costs", "--json"]).stdout) == laptop_costs
     stores = json.loads(runner.invoke(app, ["db", "check", "--json"]).stdout)
     assert [(s["store"], s["threads"]) for s in stores] == [("threads", 1), ("scorecards", 1)]
@@ -115,20 +122,18 @@ def test_fifty_escalations_on_two_replicas_never_go_over_their_shared_cap(tiny_s
     replicas; every reservation ends settled or failed, none left open."""
     import psycopg
 
-    from chief_of_staff.escalation.calibration import Calibration, save_calibration
+    from chief_of_staff.escalation.calibration import Calibration
     from chief_of_staff.settings import BudgetCaps, Budgets
     from tests.fakes.anthropic_server import DEFAULT_API_KEY, FakeAnthropicServer
 
     cap = 0.17  # a 1,000-word answer costs about a cent on Sonnet: the cap allows 10 to 20 of them
-    replicas = []
-    for name in ("a", "b"):  # each its own data dir: only the database is shared
-        for department in ("content", "general"):  # never sure enough to answer locally
-            save_calibration(tmp_path / name, Calibration(
-                department=department, threshold=1.0, target_accuracy=0.9, local_share=0.0, local_accuracy=None,
-                base_accuracy=0.0, auroc=None, n=1))
-        replicas.append(tiny_settings.model_copy(update={
-            "database_url": postgres_url, "data_dir": tmp_path / name,
-            "budgets": Budgets(sonnet=BudgetCaps(daily_usd=cap, monthly_usd=None))}))
+    replicas = [tiny_settings.model_copy(update={  # each its own data dir: only the database is shared
+        "database_url": postgres_url, "data_dir": tmp_path / name,
+        "budgets": Budgets(sonnet=BudgetCaps(daily_usd=cap, monthly_usd=None))}) for name in ("a", "b")]
+    for department in ("content", "general"):  # never sure enough to answer locally, on either replica
+        save_calibration(replicas[0].calibration_store, Calibration(
+            department=department, threshold=1.0, target_accuracy=0.9, local_share=0.0, local_accuracy=None,
+            base_accuracy=0.0, auroc=None, n=1))
 
     with FakeAnthropicServer(answer=" ".join(["tulips"] * 1000)) as claude:
         monkeypatch.setenv("ANTHROPIC_API_KEY", DEFAULT_API_KEY)
@@ -193,7 +198,7 @@ def test_a_replica_killed_in_the_middle_of_an_escalation_leaves_a_reservation_th
 
     import psycopg
 
-    from chief_of_staff.escalation.calibration import Calibration, save_calibration
+    from chief_of_staff.escalation.calibration import Calibration
     from chief_of_staff.escalation.ledger import Ledger
     from chief_of_staff.escalation.policy import Tier
     from chief_of_staff.postgres import PostgresSchema
@@ -201,7 +206,7 @@ def test_a_replica_killed_in_the_middle_of_an_escalation_leaves_a_reservation_th
     from tests.fakes.anthropic_server import DEFAULT_API_KEY, FakeAnthropicServer
     from tests.unit.models.test_openai_backend import free_port
 
-    save_calibration(isolated_config / "data", Calibration(
+    save_calibration(PostgresSchema(postgres_url, "cos_calibrations"), Calibration(
         department="content", threshold=1.0, target_accuracy=0.9, local_share=0.0, local_accuracy=None,
         base_accuracy=0.0, auroc=None, n=1))  # never sure enough to answer locally
     port = free_port()

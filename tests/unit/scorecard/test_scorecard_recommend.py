@@ -94,7 +94,7 @@ def test_cost_projection_is_tasks_times_sonnet_price_less_the_local_share(answer
 
 
 def test_measured_calibration_is_used_and_not_labelled_an_assumption(answers, context):
-    save_calibration(context.data_dir, calibrate("content", [0.9, 0.8, 0.2, 0.1], [True, True, False, False]))
+    save_calibration(context.calibrations, calibrate("content", [0.9, 0.8, 0.2, 0.1], [True, True, False, False]))
     answers.update(ai_functions="marketing", data_sensitivity="none")
     cost = compute_results(answers, context).recommendations.cost
     content = next(row for row in cost.departments if row.department == "content")
