@@ -22,7 +22,11 @@ class ModelLoadError(ChiefOfStaffError):
 
 
 class BackendUnavailableError(ChiefOfStaffError):
-    """A model server (Ollama) cannot be reached or refused the request."""
+    """A model server (Ollama, an OpenAI-compatible one) cannot be reached or refused the request."""
+
+
+class StoreUnavailableError(ChiefOfStaffError):
+    """The database holding threads, scorecards, the ledger or calibrations cannot be reached."""
 
 
 class PluginError(ChiefOfStaffError):

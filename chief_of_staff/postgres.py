@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from chief_of_staff.errors import ChiefOfStaffError
+from chief_of_staff.errors import ChiefOfStaffError, StoreUnavailableError
 
 SCHEMES = ("postgresql://", "postgres://")
 POOL_SIZE = 4  # connections per process: `cos serve` answers turns on a few threads at once
@@ -47,8 +47,8 @@ def _missing(exc: ImportError) -> ChiefOfStaffError:
                              "pip install 'chief-of-staff[postgres]'")
 
 
-def _unreachable(where: PostgresSchema, exc: Exception) -> ChiefOfStaffError:
-    return ChiefOfStaffError(f"cannot open PostgreSQL at {where.describe()}: "
+def _unreachable(where: PostgresSchema, exc: Exception) -> StoreUnavailableError:
+    return StoreUnavailableError(f"cannot open PostgreSQL at {where.describe()}: "
                              f"{str(exc).strip().splitlines()[0]} (check COS_DATABASE_URL)")
 
 
@@ -74,30 +74,43 @@ _pools: dict[tuple[int, PostgresSchema], Any] = {}
 _pools_lock = threading.Lock()
 
 
-@contextmanager
-def pooled_connection(where: PostgresSchema) -> Iterator[Any]:
-    """An autocommit connection on `where`'s schema from this process's pool: a new connection costs about 5 ms
-    on loopback (more across a network), a pooled one almost nothing, and the ledger takes one per reservation."""
+def open_pool(where: PostgresSchema, **connection_options: Any) -> Any:
+    """A psycopg pool on `where`'s schema that survives a database restart (each connection is checked before it
+    is lent) and turns a database that is gone into StoreUnavailableError after POOL_WAIT_S, naming it."""
     try:
         import psycopg
         from psycopg_pool import ConnectionPool, PoolTimeout
     except ImportError as exc:
         raise _missing(exc) from None
+
+    class NamedPool(ConnectionPool):
+        @contextmanager
+        def connection(self, timeout: float | None = None) -> Iterator[Any]:
+            try:
+                with super().connection(timeout) as conn:
+                    yield conn
+            except (PoolTimeout, psycopg.OperationalError) as exc:
+                raise _unreachable(where, exc) from None
+
+    with postgres_connection(where, create_schema=True):  # fails fast, naming the database, when it is unreachable
+        pass
+    return NamedPool(where.url, min_size=1, max_size=POOL_SIZE, open=True, timeout=POOL_WAIT_S,
+                     check=ConnectionPool.check_connection,
+                     kwargs={"autocommit": True, "options": f"-c search_path={where.schema}", **connection_options})
+
+
+@contextmanager
+def pooled_connection(where: PostgresSchema) -> Iterator[Any]:
+    """An autocommit connection on `where`'s schema from this process's pool: a new connection costs about 5 ms
+    on loopback (more across a network), a pooled one almost nothing, and the ledger takes one per reservation."""
     key = (os.getpid(), where)  # a forked child must not share its parent's sockets
     with _pools_lock:
         pool = _pools.get(key)
         if pool is None:
-            with postgres_connection(where):  # fails fast, naming the database, when it is unreachable
-                pass
-            pool = ConnectionPool(where.url, min_size=1, max_size=POOL_SIZE, open=True, timeout=POOL_WAIT_S,
-                                  kwargs={"autocommit": True, "options": f"-c search_path={where.schema}"})
+            pool = _pools[key] = open_pool(where)
             atexit.register(pool.close)
-            _pools[key] = pool
-    try:
-        with pool.connection() as conn:
-            yield conn
-    except (PoolTimeout, psycopg.OperationalError) as exc:
-        raise _unreachable(where, exc) from None
+    with pool.connection() as conn:
+        yield conn
 
 
 def apply_migrations(conn: Any, store: str, migrations: Sequence[str]) -> int:
@@ -118,21 +131,12 @@ def apply_migrations(conn: Any, store: str, migrations: Sequence[str]) -> int:
 @contextmanager
 def postgres_checkpointer(where: PostgresSchema) -> Iterator[Any]:
     """A PostgresSaver on `where`, set up (tables and migrations) before it is yielded."""
-    with postgres_connection(where, create_schema=True):
-        pass
     try:
-        import psycopg
         from langgraph.checkpoint.postgres import PostgresSaver
         from psycopg.rows import dict_row
-        from psycopg_pool import ConnectionPool
     except ImportError as exc:
         raise _missing(exc) from None
-    try:
-        pool = ConnectionPool(where.url, min_size=1, max_size=POOL_SIZE, open=True, timeout=30, kwargs={
-            "autocommit": True, "prepare_threshold": 0, "row_factory": dict_row,
-            "options": f"-c search_path={where.schema}"})
-    except psycopg.Error as exc:
-        raise _unreachable(where, exc) from None
+    pool = open_pool(where, prepare_threshold=0, row_factory=dict_row)
     try:
         saver = PostgresSaver(pool)
         saver.setup()

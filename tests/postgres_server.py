@@ -40,6 +40,21 @@ def _as_server_user(command: list[str]) -> list[str]:
     return ["runuser", "-u", "postgres", "--", *command] if os.geteuid() == 0 else command
 
 
+_clusters: dict[str, tuple[Path, Path, int]] = {}  # url -> (binaries, folder, port)
+
+
+def _pg_ctl(binaries: Path, folder: Path, port: int, action: str) -> None:
+    options = f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(_as_server_user([str(binaries / "pg_ctl"), "-D", str(folder / "data"), "-l",
+                                    str(folder / "server.log"), "-w", "-t", "60", "-m", "immediate", "-o", options,
+                                    action]), check=True, capture_output=True, text=True)
+
+
+def control_postgres(url: str, action: str) -> None:
+    """Stop or start a cluster `running_postgres` made: a database that goes away and comes back."""
+    _pg_ctl(*_clusters[url], action)
+
+
 @contextmanager
 def running_postgres() -> Iterator[str]:
     """A fresh PostgreSQL cluster; yields its URL (user `cos`, no password, loopback only)."""
@@ -57,9 +72,10 @@ def running_postgres() -> Iterator[str]:
                                        check=True, capture_output=True, text=True)
     try:
         run("initdb", "-D", str(data), "-U", "cos", "--auth=trust", "-E", "UTF8", "--no-locale")
-        run("pg_ctl", "-D", str(data), "-l", str(folder / "server.log"), "-w", "-t", "60", "-o",
-            f"-p {port} -k {folder} -c listen_addresses=127.0.0.1 -c fsync=off", "start")
-        yield f"postgresql://cos@127.0.0.1:{port}/postgres"
+        _pg_ctl(binaries, folder, port, "start")
+        url = f"postgresql://cos@127.0.0.1:{port}/postgres"
+        _clusters[url] = (binaries, folder, port)
+        yield url
     except subprocess.CalledProcessError as exc:
         pytest.fail(f"PostgreSQL did not start: {exc.stderr or exc.stdout}")
     finally:

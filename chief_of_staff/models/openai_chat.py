@@ -123,6 +123,7 @@ class OpenAIChatModel(LocalChatModel):
                 f"{where} did not answer within {self.timeout_s:g} s: check the server's load"
             ) from error
         except openai.APIConnectionError as error:
+            self._served = None  # a restarted server may hold other adapters: ask again on the next answer
             raise BackendUnavailableError(
                 f"cannot reach {where}: start it, or check COS_OPENAI_BASE_URL"
             ) from error

@@ -25,7 +25,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 
-from chief_of_staff.errors import ChiefOfStaffError
+from chief_of_staff.errors import BackendUnavailableError, ChiefOfStaffError, StoreUnavailableError
 from chief_of_staff.server import chat_page, login_page, ollama_api, pages, scorecard_page
 from chief_of_staff.server.security import check_bind, secure
 from chief_of_staff.server.shared_session import ServerClosingError, SharedSession
@@ -71,7 +71,9 @@ async def bad_request(request: Any, exc: RequestValidationError) -> JSONResponse
 
 
 async def domain_error(request: Any, exc: ChiefOfStaffError) -> JSONResponse:
-    return JSONResponse({"error": str(exc)}, status_code=503 if isinstance(exc, ServerClosingError) else 500)
+    # 503: what this replica depends on is gone for now (the model server, the database); a balancer retries elsewhere
+    unavailable = isinstance(exc, (ServerClosingError, BackendUnavailableError, StoreUnavailableError))
+    return JSONResponse({"error": str(exc)}, status_code=503 if unavailable else 500)
 
 
 def server_config(settings: Settings, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT) -> uvicorn.Config:

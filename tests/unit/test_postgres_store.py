@@ -260,3 +260,20 @@ def _post_ignoring_errors(url: str, body: dict) -> None:
         httpx.post(url, json=body, timeout=300)
     except httpx.HTTPError:
         pass  # the replica is killed under it
+
+
+def test_while_the_database_is_down_a_replica_answers_503_naming_it_and_recovers_when_it_is_back(tiny_settings):
+    """503, not 500: a load balancer may retry elsewhere. The pools check a connection before lending it, so the
+    connections the restart cut are replaced, not handed to the next turn."""
+    from tests.postgres_server import control_postgres, running_postgres
+
+    body = {"model": "cos-security", "stream": False, "messages": [{"role": "user", "content": TASK}]}
+    with running_postgres() as url, serving(tiny_settings.model_copy(update={"database_url": url})) as replica:
+        assert httpx.post(f"{replica.url}/api/chat", json=body, timeout=120).status_code == 200
+        control_postgres(url, "stop")
+        down = httpx.post(f"{replica.url}/api/chat", json=body, timeout=120)
+        assert down.status_code == 503, down.text
+        assert down.json()["error"].startswith(f"cannot open PostgreSQL at cos@127.0.0.1:{url.rsplit(':')[-1]}")
+        control_postgres(url, "start")
+        back = httpx.post(f"{replica.url}/api/chat", json=body, timeout=120)
+        assert back.status_code == 200, back.text

@@ -11,6 +11,7 @@ import sys
 import time
 from pathlib import Path
 
+import httpx
 import pytest
 from typer.testing import CliRunner
 
@@ -144,3 +145,14 @@ def test_bad_server_settings_are_refused_with_the_setting_named(monkeypatch, var
         monkeypatch.setenv(name, value)
     result = runner.invoke(app, ["ask", TASK])
     assert result.exit_code == 2 and message in result.output
+
+
+def test_a_replica_whose_model_server_is_down_answers_503_naming_it(tiny_settings):
+    from tests.unit.server.conftest import serving
+
+    closed = f"http://127.0.0.1:{free_port()}/v1"
+    body = {"model": "cos-content", "stream": False, "messages": [{"role": "user", "content": TASK}]}
+    with serving(tiny_settings.model_copy(update={"backend": "openai", "openai_base_url": closed})) as replica:
+        down = httpx.post(f"{replica.url}/api/chat", json=body, timeout=60)
+    assert down.status_code == 503
+    assert down.json()["error"] == f"cannot reach the model server at {closed}: start it, or check COS_OPENAI_BASE_URL"
