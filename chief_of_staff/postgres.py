@@ -154,7 +154,7 @@ def thread_lock(url: str, thread_id: str, stop: Any) -> Iterator[bool]:
     """Hold a PostgreSQL session advisory lock for `thread_id` while a turn answers, so that replicas sharing the
     database take a thread's turns one after another instead of forking it: a second turn waits. Yields False when
     `stop` (a threading.Event) is set before the lock is held."""
-    where = PostgresSchema(url, "public")
+    where = PostgresSchema(url, "cos_threads")  # the lock is per database; the schema names what it guards
     with postgres_connection(where) as conn:
         key = (THREAD_LOCKS, thread_id)
         while not conn.execute("SELECT pg_try_advisory_lock(%s, hashtext(%s))", key).fetchone()[0]:

@@ -111,11 +111,17 @@ async def chat_events(thread_id: str, events: AsyncIterator,
     def line(event: str, **payload: Any) -> bytes:
         return json.dumps({"event": event, **payload}, ensure_ascii=False).encode() + b"\n"
 
+    def was_recorded() -> bool:
+        try:
+            return recorded()
+        except ChiefOfStaffError:  # the database is gone too: the error event below says so
+            return False
+
     announced = False
     try:
         async for kind, value in events:
             began = kind in ("token", "escalating") or (kind == "done" and value is not None)
-            if not announced and (began or (kind == "error" and await asyncio.to_thread(recorded))):
+            if not announced and (began or (kind == "error" and await asyncio.to_thread(was_recorded))):
                 announced = True  # the thread holds the task from here
                 yield line("thread", thread_id=thread_id, url=f"/chat/{thread_id}")
             if kind == "token":

@@ -274,6 +274,8 @@ def test_while_the_database_is_down_a_replica_answers_503_naming_it_and_recovers
         down = httpx.post(f"{replica.url}/api/chat", json=body, timeout=120)
         assert down.status_code == 503, down.text
         assert down.json()["error"].startswith(f"cannot open PostgreSQL at cos@127.0.0.1:{url.rsplit(':')[-1]}")
+        [event] = chat(replica.url, message=TASK)  # the page's stream ends with the reason, not a cut connection
+        assert event["event"] == "error" and event["error"].startswith("cannot open PostgreSQL at cos@127.0.0.1")
         control_postgres(url, "start")
         back = httpx.post(f"{replica.url}/api/chat", json=body, timeout=120)
         assert back.status_code == 200, back.text
