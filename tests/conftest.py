@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from chief_of_staff.escalation.calibration import Calibration, save_calibration
+from chief_of_staff.models import catalogue
 from chief_of_staff.settings import load_settings
 from tests.fakes.anthropic_server import DEFAULT_API_KEY, FakeAnthropicServer
 
@@ -27,6 +28,7 @@ def isolated_config(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("COS_CONFIG", str(tmp_path / "config.toml"))
     monkeypatch.setenv("COS_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("COS_MODEL", "smollm2-135m")
+    monkeypatch.setattr(catalogue, "_fallbacks_said", set())  # each test hears the once-per-process fallback warning
     monkeypatch.chdir(tmp_path)
     return tmp_path
 
