@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import anthropic
-import httpx2  # the SDK's HTTP library: a stream that breaks mid-read raises its errors, not the SDK's
+import httpx2  # the SDK's HTTP library: before anthropic 2.17, a stream that broke mid-read raised its errors
 
 from chief_of_staff.errors import (
     CloudBadResponseError,
@@ -237,6 +237,14 @@ class ClaudeClient:
             content=tuple(_block(block) for block in message.content if block.type in ("text", "tool_use")),
         )
 
+    def _broken_read(self, err: BaseException, progress: StreamProgress) -> CloudError:
+        """A stream whose read stalled or whose connection dropped after the request was answered."""
+        if isinstance(err, (httpx2.TimeoutException, anthropic.APITimeoutError)):
+            return CloudTimeoutError(
+                f"Claude's stream stalled for over {self.timeout_s:g} s; try again", usage=progress.usage
+            )
+        return CloudBadResponseError("the connection to Claude dropped mid-answer; try again", usage=progress.usage)
+
     def _text_deltas(self, request: dict[str, Any], progress: StreamProgress) -> Iterator[str]:
         """Yield the text deltas of one streamed request; every failure leaves as a CloudError."""
         assert self._sdk is not None
@@ -251,6 +259,8 @@ class ClaudeClient:
                     raise CloudBadResponseError(
                         "Claude sent a malformed stream; try again", usage=progress.usage
                     ) from err
+                except anthropic.APIConnectionError as err:  # anthropic >= 2.17 wraps a read that breaks mid-stream
+                    raise self._broken_read(err.__cause__ or err, progress) from err
                 if not progress.stopped:
                     raise CloudBadResponseError(
                         "Claude's stream ended before the message was complete; try again", usage=progress.usage
@@ -258,14 +268,8 @@ class ClaudeClient:
                 progress.message = stream.get_final_message()
         except anthropic.APIError as err:
             raise cloud_error(err, progress.usage, self.timeout_s, str(self._sdk.base_url)) from err
-        except httpx2.TimeoutException as err:
-            raise CloudTimeoutError(
-                f"Claude's stream stalled for over {self.timeout_s:g} s; try again", usage=progress.usage
-            ) from err
-        except httpx2.TransportError as err:
-            raise CloudBadResponseError(
-                "the connection to Claude dropped mid-answer; try again", usage=progress.usage
-            ) from err
+        except httpx2.TransportError as err:  # earlier SDKs let a broken read through unwrapped
+            raise self._broken_read(err, progress) from err
         except (httpx2.HTTPError, anthropic.AnthropicError) as err:  # e.g. a body that fails to decode
             raise CloudBadResponseError(
                 f"Claude's answer could not be read ({type(err).__name__}); try again", usage=progress.usage

@@ -13,6 +13,7 @@ Faults are scripted per test as a queue of modes, one taken per request (`defaul
   slow       waits `slow_s` before answering (longer than the client's timeout)
   malformed  200 with a body that is not JSON (or SSE whose data is not JSON)
   drop       message_start and half the deltas, then the connection closes without the final chunk
+  stall      message_start and half the deltas, then nothing for `slow_s` (a read that stalls mid-answer)
   error_event  message_start and one delta, then an `event: error` overloaded_error, as the API does mid-stream
   tool_use   a short text, then a call of `tool_call` (name, input) with stop_reason "tool_use": the first tool
              the request offers, with `tool_input`, unless `tool_call` names one. Once a request carries
@@ -31,7 +32,7 @@ from typing import Any
 
 DEFAULT_ANSWER = "Hello from the fake Claude."
 DEFAULT_API_KEY = "sk-ant-test-key"
-MODES = ("ok", "429", "500", "529", "slow", "malformed", "drop", "error_event", "tool_use")
+MODES = ("ok", "429", "500", "529", "slow", "malformed", "drop", "stall", "error_event", "tool_use")
 TOOL_USE_TEXT = "Let me compute that."
 ERRORS = {  # mode -> (status, Anthropic error type, message)
     "429": (429, "rate_limit_error", "Number of request tokens has exceeded your per-minute rate limit"),
@@ -149,8 +150,10 @@ class FakeAnthropicServer:
                 events = server.events(body, tool_use=mode == "tool_use")
                 if mode == "malformed":
                     self.send_stream([b"event: message_start\ndata: {this is not json\n\n"])
-                elif mode == "drop":
+                elif mode in ("drop", "stall"):
                     self.send_stream([sse(e) for e in events[: 3 + len(events[3:-3]) // 2]], finish=False)
+                    if mode == "stall":
+                        server._stopping.wait(server.slow_s)
                 elif mode == "error_event":
                     overloaded = error_body("overloaded_error", "Overloaded")
                     self.send_stream([sse(e) for e in events[:4]] + [sse(overloaded)])

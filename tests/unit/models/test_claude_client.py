@@ -163,6 +163,14 @@ def test_dropped_stream_raises_bad_response_carrying_the_input_tokens_of_message
     assert usage.output_tokens == 1  # message_start's count; no message_delta came
 
 
+def test_stream_that_stalls_mid_answer_raises_timeout_carrying_the_usage_so_far() -> None:
+    with FakeAnthropicServer(default_mode="stall") as server:
+        with pytest.raises(CloudTimeoutError, match="stalled for over 0.5 s") as caught:
+            ask(client_for(server, timeout_s=0.5, max_retries=0))
+
+    assert caught.value.usage is not None and caught.value.usage.output_tokens == 1
+
+
 def test_error_event_mid_stream_raises_server_error_with_the_usage_so_far() -> None:
     with FakeAnthropicServer(default_mode="error_event") as server:
         with pytest.raises(CloudServerError, match="overloaded_error mid-stream") as caught:
