@@ -16,6 +16,7 @@ def write_report(report: dict[str, Any], folder: Path) -> None:
 def markdown(r: dict[str, Any]) -> str:
     e = r["eval"]
     tasks = r.get("tasks_per_step", 1)
+    per_step = f"{tasks} {'task' if tasks == 1 else 'tasks'}"
     curve = ", ".join("–" if x is None else f"{x:.2f}" for x in r["reward_curve"])
     return f"""# TinyLoRA adapter: {r['department']}
 
@@ -24,7 +25,7 @@ def markdown(r: dict[str, Any]) -> str:
 | trainable parameters | {r['params']} (u={r['spec']['u']}, groups={r['groups']}, r={r['spec']['r']}) |
 | adapter file | {r['bytes']} bytes |
 | base model | {r['base_model']} (fingerprint {r['base_fingerprint']}) |
-| steps | {r['steps']} GRPO steps of {tasks} {'task' if tasks == 1 else 'tasks'}, {r['num_generations']} samples per task |
+| steps | {r['steps']} GRPO steps of {per_step}, {r['num_generations']} samples per task |
 | learning rate | {r['learning_rate']} |
 | seed | {r['seed']} |
 | wall time | {r['wall_time_s']:.0f} s |
