@@ -11,6 +11,7 @@ from __future__ import annotations
 import functools
 import tempfile
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -133,13 +134,16 @@ def train_grpo(
         with tempfile.TemporaryDirectory(prefix="cos-grpo-") as scratch:
             config = GRPOConfig(
                 output_dir=scratch, max_steps=remaining,
-                per_device_train_batch_size=options.num_generations * options.tasks_per_step,
+                # One group per micro-batch, tasks_per_step groups per optimizer step: the loss's memory is one
+                # group's, however many tasks a step averages (32 samples in one batch ran a 24 GiB machine out).
+                per_device_train_batch_size=options.num_generations,
+                gradient_accumulation_steps=options.tasks_per_step,
                 num_generations=options.num_generations, max_completion_length=options.max_completion_length,
                 learning_rate=options.learning_rate, lr_scheduler_type="constant", beta=options.beta,
                 epsilon=options.epsilon, scale_rewards=options.scale_rewards, temperature=options.temperature,
                 reward_weights=options.reward_weights,
                 seed=options.seed + state.step, logging_steps=1, save_strategy="no", report_to=[],
-                gradient_checkpointing=False, disable_tqdm=True, use_cpu=not torch.cuda.is_available(),
+                activation_checkpointing=False, disable_tqdm=True, use_cpu=not torch.cuda.is_available(),
                 bf16=False, fp16=False,
             )
             trainer = GRPOTrainer(
@@ -150,7 +154,10 @@ def train_grpo(
             )
             trainer.remove_callback(PrinterCallback)  # progress is ours; TRL would print every log dict
             if remaining > 0:
-                trainer.train()
+                with warnings.catch_warnings():  # TRL 1.16 calls a name transformers 5.25 deprecates; not the user's
+                    warnings.filterwarnings("ignore", message="`is_gradient_checkpointing` is deprecated",
+                                            category=FutureWarning)
+                    trainer.train()
     except KeyboardInterrupt:
         raise TrainingInterrupted(
             f"training stopped at step {state.step} of {options.max_steps}; the checkpoint is kept: "

@@ -170,6 +170,36 @@ def test_reward_weights_from_the_manifest_reach_the_trainer(isolated_config):
     assert mismatched.exit_code == 2 and "one weight per function" in mismatched.stderr
 
 
+def test_tasks_per_step_scores_that_many_groups_a_step_and_trains_them_one_group_at_a_time(isolated_config,
+                                                                                          monkeypatch):
+    """--tasks-per-step 3 with 2 samples a task: 6 answers scored per step; the loss sees 2 at a time, so its
+    memory stays one group's (32 samples in one batch ran a 24 GiB machine out of memory)."""
+    from trl import GRPOTrainer
+
+    from tests.unit.training.conftest import write_toy_department
+
+    folder = write_toy_department(isolated_config)
+    (folder / "rewards.py").write_text((folder / "rewards.py").read_text().replace(
+        "def reward_yes(completions, answer=None, **kwargs):\n",
+        "def reward_yes(completions, answer=None, **kwargs):\n"
+        f"    open({str(isolated_config / 'scored')!r}, 'a').write(f'{{len(completions)}}\\n')\n"))
+    loss_batches = []
+    compute_loss = GRPOTrainer.compute_loss
+
+    def counting(self, model, inputs, *args, **kwargs):
+        loss_batches.append(len(inputs["completion_ids"]))
+        return compute_loss(self, model, inputs, *args, **kwargs)
+
+    monkeypatch.setattr(GRPOTrainer, "compute_loss", counting)
+    result = cos("adapters", "train", "toy", "--steps", "2", "--tasks-per-step", "3")
+    assert result.exit_code == 0, result.output
+    assert "step 2/2" in result.stdout
+    scored = (isolated_config / "scored").read_text().split()  # the held-out evaluation (3 tasks), training, again
+    assert scored == ["3", "6", "6", "3"] and loss_batches == [2] * 6
+    report = json.loads(next(isolated_config.rglob("report.json")).read_text())
+    assert report["tasks_per_step"] == 3 and len(report["reward_curve"]) == 2
+
+
 def test_a_department_with_house_rules_and_no_rewards_py_trains_on_its_style_as_chat_asks(isolated_config):
     """One command: the [style] rules are the rewards; prompts are chat's (prompt.md, the prepare_task hook)."""
     from tests.unit.training.conftest import write_toy_department
